@@ -1,0 +1,62 @@
+# Two commands on a fresh clone: `make run` and `make test`. Everything installs into .venv.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check -q
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEV_ENV := DJANGO_DEBUG=1
+
+# The first Python 3.12+ found: pyenv reads .python-version; otherwise python3.14 ... python3 on PATH.
+PYTHON ?= $(firstword $(foreach p,python3 python3.14 python3.13 python3.12,$(shell command -v $(p) >/dev/null 2>&1 && $(p) -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && echo $(p))))
+
+.PHONY: run test lint format install install-dev migrate fixtures import clean check-deploy
+
+$(VENV)/.created:
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "error: this project needs Python 3.12 or newer, and none was found (tried python3, python3.14, python3.13, python3.12)." >&2; \
+	  echo "Install one (e.g. 'pyenv install 3.12') or run: make PYTHON=/path/to/python3.12 ..." >&2; exit 1; fi
+	@echo "Creating $(VENV) with $(PYTHON) ($$($(PYTHON) --version))"
+	$(PYTHON) -m venv $(VENV)
+	@touch $@
+
+$(VENV)/.installed: $(VENV)/.created requirements.txt
+	$(PIP) install -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PIP) install -r requirements-dev.txt
+	@touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(DEV_ENV) $(PY) manage.py migrate --no-input
+
+# Loads the reference organisations and the seed agreements, unless they are there already.
+fixtures: migrate
+	$(DEV_ENV) $(PY) manage.py load_site_data
+
+run: fixtures
+	@echo "Serving on http://$(HOST):$(PORT)/"
+	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+# make import FILE=path/to/datausesregister_nov2025.xlsx [EDITION=2025-11] [DRY_RUN=1]
+import: migrate
+	@test -n "$(FILE)" || { echo "usage: make import FILE=path/to/register.xlsx [EDITION=YYYY-MM] [DRY_RUN=1]" >&2; exit 2; }
+	$(DEV_ENV) $(PY) manage.py import_register "$(FILE)" $(if $(EDITION),--edition $(EDITION)) $(if $(DRY_RUN),--dry-run)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install-dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: install-dev lint
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

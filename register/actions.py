@@ -1,0 +1,110 @@
+"""Curators' writes: the admin, scripts and tests change register content through these functions only.
+
+Each one runs in a transaction, records an `AuditEntry` (who, when, each field before and after) and marks
+the fields a curator corrected, so that a later import keeps them.
+"""
+
+import datetime
+import decimal
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+
+from register.models import (
+    AgreementVersion,
+    AuditEntry,
+    Curated,
+    FileRelease,
+    Organisation,
+    VersionController,
+)
+
+# Fields that describe the curation itself, never register content a curator "corrects".
+NOT_CURATED = {"notes", "curated_fields", "key", "slug"}
+
+
+def _plain(obj, field_name):
+    """A JSON-safe description of one field's value, FK values by id and name."""
+    try:
+        field = obj._meta.get_field(field_name)
+    except Exception:
+        return None
+    if field.many_to_many or field.one_to_many:
+        return None
+    if isinstance(field, models.ForeignKey):
+        related = getattr(obj, field_name)
+        return None if related is None else {"id": related.pk, "name": str(related)}
+    value = field.value_from_object(obj)
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    return value
+
+
+def record(user, obj, action, changes):
+    return AuditEntry.objects.create(
+        user=user if user and user.is_authenticated else None,
+        action=action,
+        content_type=ContentType.objects.get_for_model(type(obj)),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:300],
+        changes=changes,
+    )
+
+
+@transaction.atomic
+def save_curated(obj, user, changed_fields, adding=False):
+    """Save a curator's edit of `obj`; `changed_fields` are the model fields the curator changed."""
+    changed_fields = [name for name in changed_fields if name != "curated_fields"]
+    before = {}
+    if not adding and obj.pk:
+        old = type(obj).objects.get(pk=obj.pk)
+        before = {name: _plain(old, name) for name in changed_fields}
+    if isinstance(obj, Curated):
+        corrected = {name for name in changed_fields if name not in NOT_CURATED}
+        if not adding and corrected:
+            obj.curated_fields = sorted(set(obj.curated_fields) | corrected)
+    obj.save()
+    changes = {name: [before.get(name), _plain(obj, name)] for name in changed_fields}
+    record(user, obj, AuditEntry.Action.ADD if adding else AuditEntry.Action.CHANGE, changes)
+    return obj
+
+
+@transaction.atomic
+def delete_curated(obj, user):
+    snapshot = {f.name: [_plain(obj, f.name), None] for f in obj._meta.concrete_fields}
+    record(user, obj, AuditEntry.Action.DELETE, snapshot)
+    obj.delete()
+
+
+@transaction.atomic
+def merge_organisations(source, target, user):
+    """Fold `source` into `target`: every spelling, role, file and link of source now points at target.
+
+    The emptied source row is deleted; the audit entry keeps what it was.
+    """
+    if source.pk == target.pk:
+        raise ValueError("An organisation cannot be merged into itself.")
+    moved = {
+        "aliases": source.aliases.update(organisation=target),
+        "applications": AgreementVersion.objects.filter(applicant=source).update(applicant=target),
+        "controller_links": VersionController.objects.filter(organisation=source).update(organisation=target),
+        "file_releases": FileRelease.objects.filter(organisation=source).update(organisation=target),
+        "children": Organisation.objects.filter(parent=source).update(parent=target),
+        "predecessors": Organisation.objects.filter(successor=source).update(successor=target),
+    }
+    if target.parent_id == source.pk:
+        target.parent = source.parent
+    if target.successor_id == source.pk:
+        target.successor = source.successor
+    target.notes = "\n\n".join(note for note in (target.notes, source.notes) if note)
+    target.save()
+    record(
+        user,
+        target,
+        AuditEntry.Action.MERGE,
+        {"merged": [{"id": source.pk, "name": source.name, "slug": source.slug}, None], "moved": [None, moved]},
+    )
+    source.delete()
+    return target

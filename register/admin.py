@@ -1,0 +1,321 @@
+"""The curator admin: every register model, with lists, search, filters, inlines and autocomplete.
+
+Every save, delete and merge goes through register.actions, which records who changed what and when
+(AuditEntry, read-only here) and marks corrected fields so that imports never overwrite them.
+"""
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import Count
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from register import actions
+from register.models import (
+    Agreement,
+    AgreementVersion,
+    AuditEntry,
+    Dataset,
+    DatasetAlias,
+    DatasetUse,
+    Edition,
+    FileRelease,
+    Organisation,
+    OrganisationAlias,
+    VersionController,
+)
+
+admin.site.site_header = "Data Release Register: curators"
+admin.site.site_title = "Register curators"
+admin.site.index_title = "Curate the register"
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Saves, inline saves and deletes through register.actions, so each is audited."""
+
+    def save_model(self, request, obj, form, change):
+        actions.save_curated(obj, request.user, form.changed_data, adding=not change)
+
+    def save_formset(self, request, form, formset, change):
+        # Keyed by identity: unsaved model instances cannot be hashed.
+        changed = {id(inline_form.instance): inline_form.changed_data for inline_form in formset.forms}
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            actions.delete_curated(obj, request.user)
+        for obj in instances:
+            actions.save_curated(obj, request.user, changed.get(id(obj), []), adding=obj.pk is None)
+        formset.save_m2m()
+
+    def delete_model(self, request, obj):
+        actions.delete_curated(obj, request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            actions.delete_curated(obj, request.user)
+
+    @admin.display(description="Curator history")
+    def curator_history(self, obj):
+        if not obj or not obj.pk:
+            return "-"
+        url = reverse("admin:register_auditentry_changelist")
+        count = AuditEntry.objects.filter(content_type__model=obj._meta.model_name, object_id=str(obj.pk)).count()
+        return format_html(
+            '<a href="{}?content_type__model={}&object_id={}">{} recorded change{}</a>',
+            url,
+            obj._meta.model_name,
+            obj.pk,
+            count,
+            "" if count == 1 else "s",
+        )
+
+
+class OrganisationAliasInline(admin.TabularInline):
+    model = OrganisationAlias
+    fields = ["spelling", "first_edition"]
+    readonly_fields = ["first_edition"]
+    extra = 0
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(AuditedAdmin):
+    list_display = ["name", "kind", "ods_code", "parent", "successor", "region", "spellings"]
+    list_filter = ["kind", "region"]
+    search_fields = ["name", "aliases__spelling", "ods_code"]
+    autocomplete_fields = ["parent", "successor"]
+    readonly_fields = ["curated_fields", "curator_history"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [OrganisationAliasInline]
+    actions = ["merge_organisations"]
+    list_select_related = ["parent", "successor"]
+    ordering = ["name"]  # annotated querysets drop Meta.ordering
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(spelling_count=Count("aliases"))
+
+    @admin.display(description="Spellings", ordering="spelling_count")
+    def spellings(self, obj):
+        return obj.spelling_count
+
+    @admin.action(description="Merge the selected organisations into one of them")
+    def merge_organisations(self, request, queryset):
+        organisations = list(queryset.order_by("name"))
+        if len(organisations) < 2:
+            self.message_user(request, "Select at least two organisations to merge.", messages.WARNING)
+            return None
+        target_id = request.POST.get("merge_target")
+        if target_id and "confirm" in request.POST:
+            target = next((org for org in organisations if str(org.pk) == target_id), None)
+            if target is None:
+                self.message_user(request, "Choose which organisation to keep.", messages.ERROR)
+                return None
+            for source in organisations:
+                if source.pk != target.pk:
+                    actions.merge_organisations(source, target, request.user)
+            self.message_user(
+                request, f"Merged {len(organisations) - 1} organisation(s) into {target.name}.", messages.SUCCESS
+            )
+            return None
+        return render(
+            request,
+            "admin/register/organisation/merge_confirm.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Merge organisations",
+                "organisations": organisations,
+                "opts": self.model._meta,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+
+class DatasetAliasInline(admin.TabularInline):
+    model = DatasetAlias
+    fields = ["spelling"]
+    extra = 0
+
+
+@admin.register(Dataset)
+class DatasetAdmin(AuditedAdmin):
+    list_display = ["name", "slug", "use_count"]
+    search_fields = ["name", "aliases__spelling"]
+    readonly_fields = ["curated_fields", "curator_history"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [DatasetAliasInline]
+    ordering = ["name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(use_count=Count("uses"))
+
+    @admin.display(description="Named on versions", ordering="use_count")
+    def use_count(self, obj):
+        return obj.use_count
+
+
+class AgreementVersionInline(admin.TabularInline):
+    model = AgreementVersion
+    fk_name = "agreement"
+    fields = ["reference", "title", "applicant", "dsa_start", "dsa_end", "first_edition", "last_edition"]
+    readonly_fields = ["first_edition", "last_edition"]
+    autocomplete_fields = ["applicant"]
+    show_change_link = True
+    extra = 0
+
+
+@admin.register(Agreement)
+class AgreementAdmin(AuditedAdmin):
+    list_display = ["reference", "title", "applicant", "file_count", "last_edition", "withdrawn_in"]
+    list_filter = ["withdrawn_in", "last_edition"]
+    search_fields = ["reference", "versions__title", "versions__applicant_name"]
+    readonly_fields = ["key", "file_count", "first_edition", "last_edition", "curated_fields", "curator_history"]
+    autocomplete_fields = ["latest_version"]
+    list_select_related = ["latest_version__applicant", "last_edition", "withdrawn_in"]
+    inlines = [AgreementVersionInline]
+
+    @admin.display(description="Title", ordering="latest_version__title")
+    def title(self, obj):
+        return obj.latest_version.title if obj.latest_version else ""
+
+    @admin.display(description="Applicant", ordering="latest_version__applicant__name")
+    def applicant(self, obj):
+        return obj.latest_version.applicant if obj.latest_version else ""
+
+
+class VersionControllerInline(admin.TabularInline):
+    model = VersionController
+    fields = ["position", "organisation", "spelling"]
+    autocomplete_fields = ["organisation"]
+    extra = 0
+
+
+class DatasetUseInline(admin.TabularInline):
+    model = DatasetUse
+    fields = [
+        "position",
+        "dataset",
+        "dataset_name",
+        "type_of_data",
+        "sensitivity",
+        "is_sensitive",
+        "frequency",
+        "legal_basis",
+        "common_law_duty",
+    ]
+    autocomplete_fields = ["dataset"]
+    extra = 0
+
+
+class FileReleaseInline(admin.TabularInline):
+    model = FileRelease
+    fk_name = "version"
+    fields = ["file_reference", "dataset", "month", "opt_outs_applied", "opt_outs_text"]
+    autocomplete_fields = ["dataset"]
+    classes = ["collapse"]
+    show_change_link = True
+    extra = 0
+
+
+@admin.register(AgreementVersion)
+class AgreementVersionAdmin(AuditedAdmin):
+    list_display = ["reference", "title", "applicant", "dsa_start", "dsa_end", "commercial", "sublicensing"]
+    list_filter = ["commercial", "sublicensing", "is_joint_controller", "applicant__kind", "editions"]
+    search_fields = ["reference", "title", "applicant_name", "applicant__name"]
+    autocomplete_fields = ["agreement", "applicant"]
+    readonly_fields = ["first_edition", "last_edition", "editions", "curated_fields", "curator_history"]
+    list_select_related = ["applicant"]
+    date_hierarchy = "dsa_start"
+    inlines = [VersionControllerInline, DatasetUseInline, FileReleaseInline]
+
+
+@admin.register(VersionController)
+class VersionControllerAdmin(AuditedAdmin):
+    list_display = ["organisation", "version", "spelling", "position"]
+    search_fields = ["organisation__name", "spelling", "version__reference"]
+    autocomplete_fields = ["version", "organisation"]
+    list_select_related = ["organisation", "version"]
+
+
+@admin.register(DatasetUse)
+class DatasetUseAdmin(AuditedAdmin):
+    list_display = ["dataset_name", "version", "type_of_data", "sensitivity", "frequency"]
+    list_filter = ["is_sensitive", "frequency", "type_of_data"]
+    search_fields = ["dataset_name", "version__reference", "legal_basis"]
+    autocomplete_fields = ["version", "dataset"]
+    readonly_fields = ["curated_fields", "curator_history"]
+    list_select_related = ["version"]
+
+
+@admin.register(FileRelease)
+class FileReleaseAdmin(AuditedAdmin):
+    list_display = ["file_reference", "agreement", "dataset_name", "month", "opt_outs_applied"]
+    list_filter = ["opt_outs_applied", "frequency", "first_edition"]
+    search_fields = ["file_reference", "agreement__reference", "dataset_name"]
+    autocomplete_fields = ["agreement", "version", "dataset", "organisation"]
+    readonly_fields = ["first_edition", "last_edition", "curated_fields", "curator_history"]
+    list_select_related = ["agreement"]
+    date_hierarchy = "month"
+
+
+@admin.register(OrganisationAlias)
+class OrganisationAliasAdmin(AuditedAdmin):
+    list_display = ["spelling", "organisation", "first_edition"]
+    search_fields = ["spelling", "organisation__name"]
+    autocomplete_fields = ["organisation"]
+    list_select_related = ["organisation", "first_edition"]
+
+
+@admin.register(DatasetAlias)
+class DatasetAliasAdmin(AuditedAdmin):
+    list_display = ["spelling", "dataset"]
+    search_fields = ["spelling", "dataset__name"]
+    autocomplete_fields = ["dataset"]
+    list_select_related = ["dataset"]
+
+
+@admin.register(Edition)
+class EditionAdmin(admin.ModelAdmin):
+    list_display = ["code", "register", "source_name", "imported_at", "is_synthetic", "version_count"]
+    list_filter = ["register", "is_synthetic"]
+    search_fields = ["code", "source_name", "sha256"]
+    readonly_fields = ["code", "register", "month", "source_name", "sha256", "imported_at", "summary"]
+    ordering = ["-month", "code"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(version_total=Count("versions"))
+
+    @admin.display(description="Versions listed", ordering="version_total")
+    def version_count(self, obj):
+        return obj.version_total
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The record of curators' changes: readable by curators, changeable by nobody."""
+
+    list_display = ["at", "user", "action", "content_type", "object_repr"]
+    list_filter = ["action", "content_type", "user"]
+    search_fields = ["object_repr", "object_id"]
+    date_hierarchy = "at"
+    list_select_related = ["user", "content_type"]
+    fields = ["at", "user", "action", "content_type", "object_id", "object_repr", "changes_table"]
+    readonly_fields = fields
+
+    @admin.display(description="What changed")
+    def changes_table(self, obj):
+        rows = ((field, before, after) for field, (before, after) in (obj.changes or {}).items())
+        return format_html(
+            "<table><thead><tr><th>Field</th><th>Before</th><th>After</th></tr></thead><tbody>{}</tbody></table>",
+            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,40 @@
+"""Load the site's reference data (ICBs, sub-ICB locations, CCGs) and the seed agreements, each only once.
+
+Run by `make run` every time: a fixture already loaded is left alone, so curators' edits are never
+overwritten by reloading it.
+"""
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from register.models import Edition, Organisation
+
+REFERENCE_ICB_COUNT = 42
+
+
+def reference_loaded():
+    return Organisation.objects.filter(kind=Organisation.Kind.ICB).exclude(ods_code="").count() >= REFERENCE_ICB_COUNT
+
+
+def load_reference(verbosity=1):
+    if reference_loaded():
+        return False
+    call_command("loaddata", "nhs_organisations", verbosity=verbosity)
+    return True
+
+
+class Command(BaseCommand):
+    help = "Load the reference organisations and the seed agreements unless they are loaded already."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-seed", action="store_true", help="Load only the reference organisations.")
+
+    def handle(self, *args, no_seed=False, verbosity=1, **options):
+        if not load_reference(verbosity):
+            self.stdout.write("Reference organisations: already loaded.")
+        if no_seed:
+            return
+        if Edition.objects.filter(code="seed").exists():
+            self.stdout.write("Seed agreements: already loaded.")
+        else:
+            call_command("loaddata", "seed_agreements", verbosity=verbosity)

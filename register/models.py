@@ -1,0 +1,429 @@
+"""The register as tables, named in its own words.
+
+An `Edition` is one imported register file. An `Agreement` is a data sharing agreement for its whole life,
+keyed on its base reference (`DARS-NIC-00574-V2H1F`); each `AgreementVersion` is one row of the register's
+Agreements sheet (`DARS-NIC-00574-V2H1F-v4.2`). A version names datasets (`DatasetUse`, one row of the
+Datasets sheet) and files were released under it (`FileRelease`, one row of the DataReleases sheet).
+
+Every value the register states is kept as written (the `*_text` fields and the narrative texts) beside its
+normalised form (booleans, dates, canonical organisations and datasets): pages show what the register said,
+filters and counts use the normalised values.
+
+Curators correct entries in the admin; a field they corrected is listed in `curated_fields` and an import
+never overwrites it (it reports the disagreement instead).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from register.names import name_key, reference_key, slugify
+
+
+class NaturalKeyManager(models.Manager):
+    """Rows found by their natural key, so fixtures merge with imported data instead of clashing on ids."""
+
+    def __init__(self, *fields):
+        super().__init__()
+        self.key_fields = fields
+
+    def get_by_natural_key(self, *values):
+        return self.get(**dict(zip(self.key_fields, values, strict=True)))
+
+
+class Curated(models.Model):
+    """What curators add to a register entry: a note, and which fields they corrected by hand."""
+
+    notes = models.TextField(blank=True, help_text="Curator's note, shown on the public page.")
+    curated_fields = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Fields a curator corrected: imports keep the curated value and report where the register differs.",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Edition(models.Model):
+    class Register(models.TextChoices):
+        DATA_USES = "data-uses", "NHS England Data Uses Register (monthly)"
+        RELEASE = "release", "NHS Digital Data Release Register (quarterly)"
+        SEED = "seed", "Reformatted register page (the project's seed)"
+        SYNTHETIC = "synthetic", "Synthetic register (generated, not real data)"
+
+    code = models.SlugField(max_length=40, unique=True, help_text="The edition's month, YYYY-MM, or a label.")
+    register = models.CharField(max_length=20, choices=Register.choices)
+    month = models.DateField(null=True, blank=True, help_text="First day of the month the edition covers.")
+    source_name = models.CharField(max_length=255, help_text="File name as imported.")
+    source_url = models.URLField(blank=True)
+    sha256 = models.CharField(
+        max_length=64, unique=True, help_text="Of the imported file: the same file is never loaded twice."
+    )
+    imported_at = models.DateTimeField(default=timezone.now)
+    is_synthetic = models.BooleanField(default=False, help_text="Generated data, not NHS England's.")
+    note = models.TextField(blank=True, help_text="Where the file came from and what is unusual about it.")
+    summary = models.JSONField(default=dict, blank=True, help_text="The import's report: counts and skipped rows.")
+
+    objects = NaturalKeyManager("code")
+
+    class Meta:
+        ordering = ["month", "code"]
+
+    def __str__(self):
+        return self.code
+
+    def natural_key(self):
+        return (self.code,)
+
+
+class Organisation(Curated):
+    class Kind(models.TextChoices):
+        ICB = "icb", "Integrated Care Board"
+        SUB_ICB = "sub-icb", "Sub-ICB location"
+        CCG = "ccg", "Clinical Commissioning Group"
+        CSU = "csu", "Commissioning Support Unit"
+        TRUST = "trust", "NHS trust"
+        LOCAL_AUTHORITY = "local-authority", "Local authority"
+        UNIVERSITY = "university", "University or research institute"
+        GOVERNMENT = "government", "Government body"
+        COMPANY = "company", "Company"
+        CHARITY = "charity", "Charity"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=300, help_text="The canonical name shown on the site.")
+    slug = models.SlugField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    ods_code = models.CharField("ODS code", max_length=12, blank=True, db_index=True)
+    region = models.CharField("NHS England region", max_length=100, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text="The body it is part of: a sub-ICB location's Integrated Care Board.",
+    )
+    successor = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="predecessors",
+        help_text="What replaced it: a CCG's sub-ICB location.",
+    )
+
+    objects = NaturalKeyManager("slug")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="organisation_not_own_parent"),
+            models.CheckConstraint(condition=~Q(successor=models.F("id")), name="organisation_not_own_successor"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("register:organisation", args=[self.slug])
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class OrganisationAlias(models.Model):
+    """One spelling of an organisation's name as the register wrote it; every spelling links to one organisation."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="aliases")
+    spelling = models.CharField(max_length=500)
+    key = models.CharField(max_length=500, unique=True, editable=False)
+    first_edition = models.ForeignKey(Edition, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    objects = NaturalKeyManager("key")
+
+    class Meta:
+        verbose_name_plural = "organisation aliases"
+        ordering = ["spelling"]
+
+    def __str__(self):
+        return self.spelling
+
+    def save(self, *args, **kwargs):
+        self.key = name_key(self.spelling)
+        super().save(*args, **kwargs)
+
+    def natural_key(self):
+        return (self.key,)
+
+
+class Dataset(Curated):
+    name = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=200, unique=True)
+
+    objects = NaturalKeyManager("slug")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("register:dataset", args=[self.slug])
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class DatasetAlias(models.Model):
+    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="aliases")
+    spelling = models.CharField(max_length=500)
+    key = models.CharField(max_length=500, unique=True, editable=False)
+
+    objects = NaturalKeyManager("key")
+
+    class Meta:
+        verbose_name_plural = "dataset aliases"
+        ordering = ["spelling"]
+
+    def __str__(self):
+        return self.spelling
+
+    def save(self, *args, **kwargs):
+        self.key = name_key(self.spelling)
+        super().save(*args, **kwargs)
+
+    def natural_key(self):
+        return (self.key,)
+
+
+class Agreement(Curated):
+    """A data sharing agreement for its whole life, under its base reference."""
+
+    reference = models.CharField(max_length=200, unique=True, help_text="Base reference, as the register writes it.")
+    key = models.CharField(max_length=200, unique=True, editable=False, help_text="Upper-case reference for lookups.")
+    latest_version = models.ForeignKey(
+        "AgreementVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file_count = models.PositiveIntegerField(default=0, help_text="Files released under it; kept by the loader.")
+    first_edition = models.ForeignKey(Edition, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    last_edition = models.ForeignKey(Edition, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    withdrawn_in = models.ForeignKey(
+        Edition,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The first edition that no longer listed it (kept, never deleted).",
+    )
+
+    objects = NaturalKeyManager("reference")
+
+    class Meta:
+        ordering = ["reference"]
+
+    def __str__(self):
+        return self.reference
+
+    def save(self, *args, **kwargs):
+        self.key = reference_key(self.reference)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("register:agreement", args=[self.reference])
+
+    def natural_key(self):
+        return (self.reference,)
+
+
+class AgreementVersion(Curated):
+    """One row of the register's Agreements sheet: an agreement as approved at one version."""
+
+    TEXT_FIELDS = ["objectives", "processing_activities", "expected_outputs", "expected_benefits", "yielded_benefits"]
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="versions")
+    reference = models.CharField(max_length=200, unique=True, help_text="Full reference with its version.")
+    version = models.CharField(max_length=40, blank=True, help_text="As written after '-v': 4.2, 0.25.")
+    version_major = models.PositiveIntegerField(default=0)
+    version_minor = models.PositiveIntegerField(default=0)
+    title = models.TextField("application title", blank=True)
+    applicant = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="applications"
+    )
+    applicant_name = models.TextField("applicant organisation (as written)", blank=True)
+    applicant_type = models.CharField("applicant organisation type", max_length=200, blank=True)
+    controllers = models.ManyToManyField(
+        Organisation, through="VersionController", related_name="controlled_versions", blank=True
+    )
+    controllers_text = models.TextField("data controller(s) (as written)", blank=True)
+    controller_arrangement = models.CharField("sole/joint data controller", max_length=100, blank=True)
+    is_joint_controller = models.BooleanField(null=True, blank=True)
+    dsa_start = models.DateField("DSA start date", null=True, blank=True)
+    dsa_start_text = models.CharField("DSA start date (as written)", max_length=100, blank=True)
+    dsa_end = models.DateField("DSA end date", null=True, blank=True)
+    dsa_end_text = models.CharField("DSA end date (as written)", max_length=100, blank=True)
+    sublicensing = models.BooleanField("sublicensing applies", null=True, blank=True)
+    sublicensing_text = models.CharField("does sublicensing apply (as written)", max_length=100, blank=True)
+    commercial = models.BooleanField("for commercial purposes", null=True, blank=True)
+    commercial_text = models.CharField("for commercial purposes (as written)", max_length=100, blank=True)
+    type_of_data_text = models.CharField(
+        "type of data (agreement level, as written)",
+        max_length=300,
+        blank=True,
+        help_text="Where a source states one type of data for the whole agreement.",
+    )
+    objectives = models.TextField("objective for processing", blank=True)
+    processing_activities = models.TextField(blank=True)
+    expected_outputs = models.TextField("expected output", blank=True)
+    expected_benefits = models.TextField("expected measurable benefits", blank=True)
+    yielded_benefits = models.TextField(blank=True)
+    editions = models.ManyToManyField(
+        Edition, related_name="versions", blank=True, help_text="Editions that listed it."
+    )
+    first_edition = models.ForeignKey(Edition, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    last_edition = models.ForeignKey(Edition, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    objects = NaturalKeyManager("reference")
+
+    class Meta:
+        ordering = ["agreement", "version_major", "version_minor", "reference"]
+
+    def __str__(self):
+        return self.reference
+
+    def get_absolute_url(self):
+        return self.agreement.get_absolute_url()
+
+    def natural_key(self):
+        return (self.reference,)
+
+
+class VersionController(models.Model):
+    """One data controller of a version, in the order the register lists them, with the spelling it used."""
+
+    version = models.ForeignKey(AgreementVersion, on_delete=models.CASCADE, related_name="controller_links")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="controller_links")
+    spelling = models.CharField(max_length=500, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    objects = NaturalKeyManager("version__reference", "position")
+
+    class Meta:
+        ordering = ["version", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "position"], name="one_controller_per_position"),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation} controls {self.version}"
+
+    def natural_key(self):
+        return (self.version.reference, self.position)
+
+
+class DatasetUse(Curated):
+    """One row of the Datasets sheet: a dataset named on a version, with how it is provided."""
+
+    version = models.ForeignKey(AgreementVersion, on_delete=models.CASCADE, related_name="dataset_uses")
+    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="uses")
+    dataset_name = models.CharField("dataset (as written)", max_length=500)
+    position = models.PositiveSmallIntegerField(default=0)
+    type_of_data = models.CharField(max_length=300, blank=True)
+    sensitivity = models.CharField("sensitive or non-sensitive (as written)", max_length=100, blank=True)
+    is_sensitive = models.BooleanField(null=True, blank=True)
+    frequency = models.CharField("frequency (access method)", max_length=200, blank=True)
+    legal_basis = models.TextField("legal basis for provision of data", blank=True)
+    common_law_duty = models.TextField("common law duty of confidentiality", blank=True)
+
+    objects = NaturalKeyManager("version__reference", "position")
+
+    class Meta:
+        ordering = ["version", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "position"], name="one_dataset_use_per_position"),
+        ]
+
+    def __str__(self):
+        return f"{self.dataset_name} on {self.version}"
+
+    def natural_key(self):
+        return (self.version.reference, self.position)
+
+
+class FileRelease(Curated):
+    """One row of the DataReleases sheet: one file released under an agreement."""
+
+    file_reference = models.CharField(max_length=100)
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="file_releases")
+    version = models.ForeignKey(AgreementVersion, on_delete=models.PROTECT, related_name="file_releases")
+    reference_text = models.CharField("reference number (as written)", max_length=200, blank=True)
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="file_releases"
+    )
+    organisation_name = models.CharField("organisation name (as written)", max_length=500, blank=True)
+    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="file_releases")
+    dataset_name = models.CharField("dataset (as written)", max_length=500)
+    type_of_data = models.CharField(max_length=300, blank=True)
+    sensitivity = models.CharField("sensitive or non-sensitive (as written)", max_length=100, blank=True)
+    is_sensitive = models.BooleanField(null=True, blank=True)
+    legal_basis = models.TextField("legal basis for provision of data", blank=True)
+    frequency = models.CharField(max_length=200, blank=True)
+    opt_outs_text = models.CharField("patient opt-outs applied (as written)", max_length=200, blank=True)
+    opt_outs_applied = models.BooleanField("patient opt-outs applied", null=True, blank=True)
+    month = models.DateField("month file released", null=True, blank=True, help_text="First day of the month.")
+    month_text = models.CharField("month file released (as written)", max_length=50, blank=True)
+    first_edition = models.ForeignKey(Edition, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    last_edition = models.ForeignKey(Edition, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    objects = NaturalKeyManager("file_reference", "dataset_name")
+
+    class Meta:
+        ordering = ["agreement", "month", "file_reference"]
+        constraints = [
+            models.UniqueConstraint(fields=["file_reference", "dataset_name"], name="one_row_per_file_and_dataset"),
+        ]
+        indexes = [models.Index(fields=["dataset", "month"]), models.Index(fields=["agreement", "month"])]
+
+    def __str__(self):
+        return self.file_reference
+
+    def natural_key(self):
+        return (self.file_reference, self.dataset_name)
+
+
+class AuditEntry(models.Model):
+    """A curator's change: who, when, which entry, and each field before and after. Nobody edits these."""
+
+    class Action(models.TextChoices):
+        ADD = "add", "Added"
+        CHANGE = "change", "Changed"
+        DELETE = "delete", "Deleted"
+        MERGE = "merge", "Merged"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT, related_name="+")
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=300)
+    changes = models.JSONField(default=dict, help_text="{field: [before, after]}")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "audit entries"
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.object_repr}"
+
+
+def unique_slug(model, name, exclude_pk=None):
+    """A slug for `name` not yet used by another row of `model`: -2, -3... on a clash."""
+    base = slugify(name)
+    slug, n = base, 2
+    while model.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug

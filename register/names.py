@@ -1,0 +1,58 @@
+"""Pure functions for the register's names and references: no models or database, so importers can use them.
+
+- `name_key` turns any spelling of an organisation or dataset into the key that every spelling of the same
+  name shares (case, curly apostrophes, "&" vs "and", dashes, spacing and punctuation do not matter).
+- `split_reference` splits a full reference (`DARS-NIC-00574-V2H1F-v4.2`) into its base and its version.
+- `reference_key` is how a reference is looked up from a URL or a search box, in any case.
+"""
+
+import re
+import unicodedata
+
+from django.utils.text import slugify as django_slugify
+
+_APOSTROPHES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
+_DASHES = re.compile(r"[\u2010\u2011\u2012\u2013\u2014\u2015\u2212]")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_VERSION = re.compile(r"^(?P<base>.+?)-v(?P<version>\d+(?:\.\d+)*)$", re.IGNORECASE)
+
+
+def clean_text(value):
+    """A register cell as text: None becomes "", surrounding whitespace goes, inner text stays as written."""
+    if value is None:
+        return ""
+    return str(value).strip()
+
+
+def name_key(name):
+    """The key every spelling of one name shares: "NHS Tameside & Glossop CCG" == "nhs tameside and glossop ccg"."""
+    text = unicodedata.normalize("NFKC", clean_text(name)).translate(_APOSTROPHES)
+    text = _DASHES.sub("-", text).casefold()
+    text = text.replace("&", " and ").replace("'", "")
+    return " ".join(_NON_WORD.sub(" ", text).split())
+
+
+def slugify(name, max_length=200):
+    return django_slugify(name_key(name))[:max_length].strip("-") or "unnamed"
+
+
+def split_reference(reference):
+    """(base, version) of a reference as written; local codes like GPCENSUS have no version."""
+    text = clean_text(reference)
+    match = _VERSION.match(text)
+    if not match:
+        return text, ""
+    return match.group("base"), match.group("version")
+
+
+def version_sort_key(version):
+    """'0.25' sorts after '0.10' and '1.13' after '1.2': compare the numbers, not the text."""
+    parts = []
+    for part in version.split("."):
+        parts.append(int(part) if part.isdigit() else 0)
+    return tuple(parts)
+
+
+def reference_key(reference):
+    """How a base reference is stored for lookups: upper case, no surrounding spaces."""
+    return clean_text(reference).upper()

@@ -1,0 +1,137 @@
+"""The curator admin: curators can open and edit everything, others cannot, and every change is recorded."""
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.auth.models import User
+from django.urls import reverse
+
+from register import actions
+from register.models import Agreement, AgreementVersion, AuditEntry, Organisation
+
+
+def admin_url(model, view, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+REGISTER_MODELS = [model for model in apps.get_app_config("register").get_models() if model in admin.site._registry]
+
+
+def test_every_register_model_is_in_the_admin():
+    unregistered = [
+        model.__name__ for model in apps.get_app_config("register").get_models() if model not in admin.site._registry
+    ]
+    assert unregistered == []
+
+
+@pytest.mark.parametrize("model", REGISTER_MODELS, ids=lambda m: m.__name__)
+def test_curator_can_open_every_changelist_and_change_form(curator_client, curator, seed_data, model):
+    if model is AuditEntry:
+        actions.save_curated(Organisation.objects.first(), curator, ["notes"])
+    response = curator_client.get(admin_url(model, "changelist"))
+    assert response.status_code == 200
+    obj = model.objects.first()
+    assert obj is not None, f"the fixtures hold no {model.__name__}"
+    response = curator_client.get(admin_url(model, "change", obj.pk))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("model", "term"), [(Organisation, "manchester"), (Agreement, "M4C8K"), (AgreementVersion, "STP 31")]
+)
+def test_admin_search_and_autocomplete_find_entries(curator_client, seed_data, model, term):
+    response = curator_client.get(admin_url(model, "changelist"), {"q": term})
+    assert response.status_code == 200
+    assert response.context["cl"].result_count >= 1
+    autocomplete = curator_client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "register", "model_name": "agreementversion", "field_name": "applicant", "term": "greater man"},
+    )
+    assert autocomplete.status_code == 200
+    assert any("Greater Manchester" in row["text"] for row in autocomplete.json()["results"])
+
+
+def test_curator_edit_is_recorded_with_before_and_after_and_marked_curated(curator_client, curator, seed_data):
+    version = AgreementVersion.objects.get(reference="DARS-NIC-616054-M4C8K")
+    url = admin_url(AgreementVersion, "change", version.pk)
+    form = curator_client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update(
+        {
+            "title": "A corrected title",
+            "dsa_start": "2022-11-18",
+            "dsa_end": "2025-11-17",
+            "applicant": version.applicant_id,
+            "agreement": version.agreement_id,
+            "editions": [],
+        }
+    )
+    for prefix in ("controller_links", "dataset_uses", "file_releases"):
+        data[f"{prefix}-TOTAL_FORMS"] = 0
+        data[f"{prefix}-INITIAL_FORMS"] = 0
+    data = {key: value for key, value in data.items() if key not in {"curated_fields", "editions"}}
+    response = curator_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    version.refresh_from_db()
+    assert version.title == "A corrected title"
+    assert "title" in version.curated_fields
+    entry = AuditEntry.objects.get(object_id=str(version.pk), content_type__model="agreementversion")
+    assert entry.user == curator
+    assert entry.changes["title"] == [
+        "DSfC - NHS Greater Manchester Integrated Care Board - Comm/IV/RS",
+        "A corrected title",
+    ]
+    history = curator_client.get(admin_url(AuditEntry, "change", entry.pk))
+    assert "A corrected title" in history.content.decode()
+
+
+def test_audit_entries_cannot_be_changed_or_deleted_even_by_a_superuser(client, seed_data):
+    superuser = User.objects.create_superuser("root", "root@example.org", "a-long-test-password")
+    entry = actions.save_curated(Organisation.objects.first(), superuser, ["notes"])
+    audit = AuditEntry.objects.get(object_id=str(entry.pk))
+    client.force_login(superuser)
+    assert client.post(admin_url(AuditEntry, "delete", audit.pk), {"post": "yes"}).status_code == 403
+    assert AuditEntry.objects.filter(pk=audit.pk).exists()
+    assert client.get(admin_url(AuditEntry, "add")).status_code == 403
+
+
+def test_staff_outside_curators_cannot_change_register_content(client, seed_data):
+    outsider = User.objects.create_user("outsider", "o@example.org", "a-long-test-password", is_staff=True)
+    client.force_login(outsider)
+    organisation = Organisation.objects.get(slug="nhs-greater-manchester-integrated-care-board")
+    url = admin_url(Organisation, "change", organisation.pk)
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"name": "Renamed", "slug": organisation.slug, "kind": "icb"}).status_code == 403
+    organisation.refresh_from_db()
+    assert organisation.name == "NHS Greater Manchester Integrated Care Board"
+
+
+def test_non_staff_users_are_sent_to_the_login_page(client, seed_data):
+    member = User.objects.create_user("member", "m@example.org", "a-long-test-password")
+    client.force_login(member)
+    response = client.get(admin_url(Organisation, "changelist"))
+    assert response.status_code == 302
+    assert reverse("admin:login") in response["Location"]
+
+
+def test_curators_cannot_manage_users_groups_or_delete_content(curator_client, seed_data):
+    assert curator_client.get(reverse("admin:auth_user_changelist")).status_code == 403
+    assert curator_client.get(reverse("admin:auth_group_changelist")).status_code == 403
+    organisation = Organisation.objects.first()
+    assert curator_client.get(admin_url(Organisation, "delete", organisation.pk)).status_code == 403
+
+
+def test_merging_organisations_moves_every_role_and_spelling(curator, seed_data):
+    target = Organisation.objects.get(slug="nhs-greater-manchester-integrated-care-board")
+    source = Organisation.objects.create(name="NHS GM ICB (duplicate)", slug="nhs-gm-icb-duplicate", kind="icb")
+    source.aliases.create(spelling="NHS GM ICB")
+    version = AgreementVersion.objects.get(reference="DARS-NIC-193456-W3M0H")
+    version.applicant = source
+    version.save()
+    actions.merge_organisations(source, target, curator)
+    version.refresh_from_db()
+    assert version.applicant == target
+    assert target.aliases.filter(spelling="NHS GM ICB").exists()
+    assert not Organisation.objects.filter(pk=source.pk).exists()
+    entry = AuditEntry.objects.get(action="merge")
+    assert entry.changes["merged"][0]["name"] == "NHS GM ICB (duplicate)"
