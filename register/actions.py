@@ -10,6 +10,7 @@ import decimal
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 
+from register.events import announce
 from register.models import (
     AgreementVersion,
     AuditEntry,
@@ -68,6 +69,7 @@ def save_curated(obj, user, changed_fields, adding=False):
     obj.save()
     changes = {name: [before.get(name), _plain(obj, name)] for name in changed_fields}
     record(user, obj, AuditEntry.Action.ADD if adding else AuditEntry.Action.CHANGE, changes)
+    announce()
     return obj
 
 
@@ -76,6 +78,7 @@ def delete_curated(obj, user):
     snapshot = {f.name: [_plain(obj, f.name), None] for f in obj._meta.concrete_fields}
     record(user, obj, AuditEntry.Action.DELETE, snapshot)
     obj.delete()
+    announce()
 
 
 @transaction.atomic
@@ -107,4 +110,5 @@ def merge_organisations(source, target, user):
         {"merged": [{"id": source.pk, "name": source.name, "slug": source.slug}, None], "moved": [None, moved]},
     )
     source.delete()
+    announce()
     return target

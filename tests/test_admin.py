@@ -135,3 +135,21 @@ def test_merging_organisations_moves_every_role_and_spelling(curator, seed_data)
     assert not Organisation.objects.filter(pk=source.pk).exists()
     entry = AuditEntry.objects.get(action="merge")
     assert entry.changes["merged"][0]["name"] == "NHS GM ICB (duplicate)"
+
+
+def test_a_curator_edit_announces_that_the_register_changed(curator, seed_data, django_capture_on_commit_callbacks):
+    from register.events import register_changed
+
+    heard = []
+
+    def listener(**kwargs):
+        heard.append(kwargs)
+
+    register_changed.connect(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            actions.save_curated(Organisation.objects.first(), curator, ["notes"])
+    finally:
+        register_changed.disconnect(listener)
+    assert len(heard) == 1
+    assert heard[0]["agreement_ids"] is None
