@@ -66,6 +66,10 @@ class Edition(models.Model):
     is_synthetic = models.BooleanField(default=False, help_text="Generated data, not NHS England's.")
     note = models.TextField(blank=True, help_text="Where the file came from and what is unusual about it.")
     summary = models.JSONField(default=dict, blank=True, help_text="The import's report: counts and skipped rows.")
+    lists_all_agreements = models.BooleanField(
+        default=False,
+        help_text="A full listing (the monthly register): agreements it no longer lists are withdrawn.",
+    )
 
     objects = NaturalKeyManager("code")
 
@@ -281,10 +285,18 @@ class AgreementVersion(Curated):
     expected_benefits = models.TextField("expected measurable benefits", blank=True)
     yielded_benefits = models.TextField(blank=True)
     editions = models.ManyToManyField(
-        Edition, related_name="versions", blank=True, help_text="Editions that listed it."
+        Edition, through="VersionListing", related_name="versions", blank=True, help_text="Editions that listed it."
     )
     first_edition = models.ForeignKey(Edition, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     last_edition = models.ForeignKey(Edition, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    withdrawn_in = models.ForeignKey(
+        Edition,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The first full edition that no longer listed it (kept, never deleted).",
+    )
 
     objects = NaturalKeyManager("reference")
 
@@ -299,6 +311,49 @@ class AgreementVersion(Curated):
 
     def natural_key(self):
         return (self.reference,)
+
+
+class VersionListing(models.Model):
+    """An edition listed a version, saying what `content_hash` identifies (a VersionContent of the version)."""
+
+    edition = models.ForeignKey(Edition, on_delete=models.PROTECT, related_name="listings")
+    version = models.ForeignKey(AgreementVersion, on_delete=models.CASCADE, related_name="listings")
+    content_hash = models.CharField(max_length=64, blank=True, help_text="Blank where the content was not recorded.")
+
+    class Meta:
+        ordering = ["edition", "version"]
+        constraints = [models.UniqueConstraint(fields=["edition", "version"], name="one_listing_per_edition")]
+
+    def __str__(self):
+        return f"{self.version} in {self.edition}"
+
+
+class VersionContent(models.Model):
+    """What an edition said about a version, as written: stored once per distinct content of each version.
+
+    `fields` holds the Agreements row's values and the version's Datasets rows, so a page can show a version as
+    any edition listed it and compare two editions.
+    """
+
+    version = models.ForeignKey(AgreementVersion, on_delete=models.CASCADE, related_name="contents")
+    content_hash = models.CharField(max_length=64)
+    fields = models.JSONField(default=dict)
+    first_edition = models.ForeignKey(
+        Edition,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The import that stored it.",
+    )
+
+    class Meta:
+        ordering = ["version", "id"]
+        verbose_name_plural = "version contents"
+        constraints = [models.UniqueConstraint(fields=["version", "content_hash"], name="one_content_per_hash")]
+
+    def __str__(self):
+        return f"{self.version} ({self.content_hash[:10]})"
 
 
 class VersionController(models.Model):
@@ -418,6 +473,40 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} {self.object_repr}"
+
+
+class ImportRun(models.Model):
+    """A register file a curator uploaded in the admin, imported in the background: status, progress, report."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Finished"
+        FAILED = "failed", "Failed"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    original_name = models.CharField(max_length=255)
+    file_path = models.CharField(max_length=500, help_text="Where the upload is kept on the server.")
+    size = models.PositiveBigIntegerField(default=0)
+    edition_code = models.CharField(max_length=40, blank=True, help_text="As the curator gave it, if they did.")
+    dry_run = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.CharField(max_length=200, blank=True)
+    report = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    edition = models.ForeignKey(Edition, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self):
+        return self.status in {self.Status.DONE, self.Status.FAILED}
 
 
 def unique_slug(model, name, exclude_pk=None):

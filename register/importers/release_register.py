@@ -1,0 +1,62 @@
+"""The older NHS Digital Data Release Register (quarterly, to about 2020): sheets DataReleases and PurposeStatements.
+
+A quarterly register lists only what was released that quarter, so it withdraws nothing. It has no
+Agreements sheet: a version is what its rows say about one reference (`NIC Number` in DataReleases,
+`Reference Number` in PurposeStatements), kept as written (`NIC-...` without `DARS-`, local codes like
+GPCENSUS). Its applicant is the PurposeStatements organisation, else the organisation files were released to.
+One reference can have several purpose statements (one per dataset group of a CCG's agreement): their texts
+are kept in row order, separated by a blank line. The datasets named on a version are those its files were
+released from, with the values of their first file row; the register gives no month per file.
+"""
+
+from register.importers.records import DatasetRecord, RegisterContents, VersionRecord
+from register.importers.sheets import PURPOSES, RELEASES, read_files, read_purposes
+from register.importers.tables import Table
+
+SHEETS = {"datareleases": RELEASES, "purposestatements": PURPOSES}
+_TEXTS = ("objectives", "processing_activities", "expected_outputs", "expected_benefits", "yielded_benefits")
+
+
+def read(tables, contents: RegisterContents, known_keys, counted):
+    versions = {}
+
+    def version(reference, sheet, row):
+        if reference not in versions:
+            versions[reference] = VersionRecord(reference=reference, sheet=sheet, row=row)
+        return versions[reference]
+
+    if "purposestatements" in tables:
+        table = tables["purposestatements"]
+        for reference, number, fields in counted(read_purposes(table, contents.skipped), "PurposeStatements"):
+            record = version(reference, table.sheet.name, number)
+            record.applicant_name = record.applicant_name or fields["applicant_name"]
+            for key in _TEXTS:
+                if fields[key]:
+                    setattr(record, key, "\n\n".join(part for part in (getattr(record, key), fields[key]) if part))
+    if "datareleases" in tables:
+        contents.files = list(counted(read_files(tables["datareleases"], contents.skipped), "DataReleases"))
+        named = set()
+        for file in contents.files:
+            record = version(file.reference, file.sheet, file.row)
+            record.applicant_name = record.applicant_name or file.organisation_name
+            if (file.reference, file.dataset_name) not in named:
+                named.add((file.reference, file.dataset_name))
+                contents.datasets.append(
+                    DatasetRecord(
+                        reference=file.reference,
+                        dataset_name=file.dataset_name,
+                        sheet=file.sheet,
+                        row=file.row,
+                        type_of_data=file.type_of_data,
+                        sensitivity=file.sensitivity,
+                        is_sensitive=file.is_sensitive,
+                        frequency=file.frequency,
+                        legal_basis=file.legal_basis,
+                    )
+                )
+    contents.versions = list(versions.values())
+    return contents
+
+
+def tables_for(workbook, sheets_by_role, label):
+    return {role: Table(sheet, SHEETS[role], label) for role, sheet in sheets_by_role.items() if role in SHEETS}
