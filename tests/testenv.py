@@ -11,3 +11,5 @@ os.environ.setdefault("DJANGO_DEBUG", "0")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("DJANGO_HASHED_STATIC", "0")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
+# Imports uploaded in the admin run inside the request, so a test sees their result.
+os.environ.setdefault("REGISTER_IMPORT_INLINE", "1")

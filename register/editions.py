@@ -1,0 +1,49 @@
+"""Edition codes: `YYYY-MM`, the month a register file covers, given with --edition or read from its file name.
+
+The monthly register is published as `datausesregister_<month><year>.xlsx` (`nov2025`, `november2025`); the
+older quarterly ones as `ReleaseRegister-<first month>-<last month>-<year>.xlsx`, whose edition is the
+quarter's last month. A code may carry a label after the month (`2025-11-datasets`) to import one sheet of an
+edition as a CSV beside the workbook. Any other name needs --edition.
+"""
+
+import re
+
+from register.importers.errors import RegisterFileError
+from register.importers.values import MONTHS
+
+CODE = re.compile(r"^(?P<year>\d{4})-(?P<month>0[1-9]|1[0-2])(?:-[a-z0-9][a-z0-9-]{0,30})?$")
+_MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
+_MONTHLY = re.compile(rf"datausesregister[\s_-]*(?P<month>{_MONTH_NAMES})[\s_-]*(?P<year>\d{{4}})", re.IGNORECASE)
+_QUARTERLY = re.compile(
+    rf"releaseregister[\s_-]*(?:{_MONTH_NAMES})[\s_-]+(?P<month>{_MONTH_NAMES})[\s_-]+(?P<year>\d{{4}})",
+    re.IGNORECASE,
+)
+
+
+def edition_from_name(file_name):
+    """The edition code a file name gives, or None."""
+    for pattern in (_MONTHLY, _QUARTERLY):
+        match = pattern.search(file_name)
+        if match:
+            return f"{match['year']}-{MONTHS[match['month'].casefold()]:02d}"
+    return None
+
+
+def edition_code(file_name, given=None):
+    """The edition to import a file as: `given` (checked) or the one its name gives; else a clear error."""
+    if given:
+        code = given.strip().lower()
+        if not CODE.match(code):
+            raise RegisterFileError(
+                f"edition {given!r} is not a month: write it as YYYY-MM, e.g. 2025-11 (optionally 2025-11-label)",
+                file=file_name,
+            )
+        return code
+    code = edition_from_name(file_name)
+    if code is None:
+        raise RegisterFileError(
+            "the file name does not say which month the register covers (expected "
+            "datausesregister_<month><year>.xlsx, e.g. datausesregister_nov2025.xlsx): give it with --edition YYYY-MM",
+            file=file_name,
+        )
+    return code

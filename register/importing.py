@@ -1,0 +1,98 @@
+"""Import one register file: check the edition, read the file (register.importers), write it (register.loader).
+
+The command `import_register` and the admin upload page both call `import_register_file`; the upload page
+runs it in a separate process (`start_run`) and follows an `ImportRun`'s progress.
+"""
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.utils import timezone
+
+from register import loader
+from register.editions import edition_code
+from register.importers import read_register_file
+from register.importers.errors import RegisterFileError
+from register.models import ImportRun, OrganisationAlias
+
+WRITING = "Writing to the database"
+
+
+def file_sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def import_register_file(path, edition=None, dry_run=False, progress=None, source_name=None):
+    """Import `path`; returns the ImportReport. Raises RegisterFileError (nothing changed) when the file is bad."""
+    path = Path(path)
+    source_name = source_name or path.name
+    code = edition_code(source_name, edition)
+    sha256 = file_sha256(path)
+    known = frozenset(OrganisationAlias.objects.values_list("key", flat=True))
+    contents = read_register_file(path, label=source_name, known_keys=known, progress=progress)
+    if progress:
+        progress(WRITING, 0, None)
+    return loader.load(contents, code=code, source_name=source_name, sha256=sha256, dry_run=dry_run, progress=progress)
+
+
+def upload_dir():
+    return Path(settings.REGISTER_UPLOAD_DIR)
+
+
+def start_run(run):
+    """Run an uploaded file's import away from the web request: in a new process, or at once in tests."""
+    if settings.REGISTER_IMPORT_INLINE:
+        execute_run(run.pk)
+        return
+    command = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "import_register", "--run", str(run.pk)]
+    log = open(upload_dir() / f"run-{run.pk}.log", "ab")  # noqa: SIM115 - handed to the child process
+    subprocess.Popen(command, stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True, env=os.environ)
+    log.close()
+
+
+def execute_run(run_id):
+    """Import an ImportRun's file, recording its status, progress and report on the run."""
+    run = ImportRun.objects.get(pk=run_id)
+    run.status = ImportRun.Status.RUNNING
+    run.progress = "Reading the file"
+    run.save(update_fields=["status", "progress"])
+    seen = set()
+
+    def progress(stage, done, total):
+        # Only stages outside the import's transaction are written: inside it, the run's row could not be seen.
+        if stage.startswith("Reading"):
+            ImportRun.objects.filter(pk=run_id).update(progress=f"{stage}: {done:,} rows read")
+        elif stage == WRITING and stage not in seen:
+            seen.add(stage)
+            ImportRun.objects.filter(pk=run_id).update(progress="Writing to the database (one transaction)")
+
+    try:
+        report = import_register_file(
+            run.file_path,
+            edition=run.edition_code or None,
+            dry_run=run.dry_run,
+            progress=progress,
+            source_name=run.original_name,
+        )
+    except RegisterFileError as error:
+        run.status, run.error, run.progress = ImportRun.Status.FAILED, str(error), ""
+    except Exception as error:  # noqa: BLE001 - the run must end with a status a curator can read
+        run.status, run.error, run.progress = ImportRun.Status.FAILED, f"The import failed: {error!r}", ""
+    else:
+        from register.models import Edition
+
+        run.status, run.progress, run.report = ImportRun.Status.DONE, "", report.as_dict()
+        run.edition = None if report.dry_run else Edition.objects.filter(code=report.edition).first()
+    run.finished_at = timezone.now()
+    run.save()
+    close_old_connections()
+    return run

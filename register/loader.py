@@ -1,0 +1,711 @@
+"""Write what an importer read (`RegisterContents`) into the database: one transaction, bulk operations.
+
+Rules, in the register's words:
+- An edition is one file, known by its sha256: the same file again changes nothing and says so. Its code is
+  the month it covers (`YYYY-MM`); editions may be imported in any order.
+- Agreements are keyed on their base reference, versions on their full reference, datasets and organisations
+  on the key every spelling of their name shares (`names.name_key`), file releases on file reference and
+  dataset. Rows are upserted on those keys, never deleted.
+- Organisations are found through their aliases first, so curators' merges and links survive re-imports; an
+  unknown spelling of a sub-ICB location whose ODS code is in the reference data ("NHS GREATER MANCHESTER ICB
+  - 00T") becomes a spelling of that location (which already has its ICB); any other unknown name becomes a
+  new organisation of a kind guessed from its name and applicant type.
+- What a version says is what the newest edition (by month) that listed it says: an older edition imported
+  later records its listing and its content snapshot but does not overwrite newer content. First and last
+  editions of versions, agreements and files are worked out by edition month, not by import order.
+- Every listing is recorded (`VersionListing`) with a hash of what the edition said; each distinct content of a
+  version is kept once (`VersionContent`), so a page can show a version as any edition listed it.
+- Only a full listing (the monthly register) withdraws: an agreement or version that the newest full listing
+  of its register no longer lists, while an earlier one did, gets `withdrawn_in` = the first full listing
+  without it. Listed again later, it is no longer withdrawn. Nothing is deleted.
+- A field named in an entry's `curated_fields` is never overwritten; the report lists where the register now
+  disagrees. Notes, organisation links and merges are never touched. A version's applicant and controller
+  links are re-derived only when the names the register gives change, so a curator's re-pointed link stays.
+- `register.events.announce` is called inside the transaction: listeners hear of the import once it commits.
+"""
+
+import datetime
+import hashlib
+import json
+import time
+from collections import defaultdict
+
+from django.db import transaction
+from django.db.models import Count
+
+from register.events import announce
+from register.import_report import ImportReport
+from register.importers.errors import RegisterFileError
+from register.importers.organisations import guess_kind, sub_icb_code
+from register.models import (
+    Agreement,
+    AgreementVersion,
+    Dataset,
+    DatasetAlias,
+    DatasetUse,
+    Edition,
+    FileRelease,
+    Organisation,
+    OrganisationAlias,
+    VersionContent,
+    VersionController,
+    VersionListing,
+)
+from register.names import name_key, reference_key, slugify, split_reference, version_sort_key
+
+BATCH = 1000
+ID_CHUNK = 900  # ids per `__in` lookup: under SQLite's smallest limit on query parameters
+
+VERSION_FIELDS = [
+    "title",
+    "applicant_name",
+    "applicant_type",
+    "controllers_text",
+    "controller_arrangement",
+    "is_joint_controller",
+    "dsa_start",
+    "dsa_start_text",
+    "dsa_end",
+    "dsa_end_text",
+    "sublicensing",
+    "sublicensing_text",
+    "commercial",
+    "commercial_text",
+    "type_of_data_text",
+    *AgreementVersion.TEXT_FIELDS,
+]
+# The older quarterly register states only these about a version; it leaves the others alone.
+RELEASE_VERSION_FIELDS = ["applicant_name", *AgreementVersion.TEXT_FIELDS]
+USE_FIELDS = ["type_of_data", "sensitivity", "is_sensitive", "frequency", "legal_basis", "common_law_duty"]
+FILE_FIELDS = [
+    "reference_text",
+    "organisation_name",
+    "type_of_data",
+    "sensitivity",
+    "is_sensitive",
+    "legal_basis",
+    "frequency",
+    "opt_outs_text",
+    "opt_outs_applied",
+    "month",
+    "month_text",
+]
+
+
+def chunks(items, size=ID_CHUNK):
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def edition_month(code):
+    try:
+        return datetime.date(int(code[:4]), int(code[5:7]), 1)
+    except (ValueError, IndexError):
+        return None
+
+
+def month_key(month, code=""):
+    """How editions sort: by the month they cover (none: oldest), then by code."""
+    return (month or datetime.date.min, code)
+
+
+def content_of(record, uses):
+    """What an edition said about a version, as written, for its snapshot and hash."""
+    fields = {}
+    for name in VERSION_FIELDS:
+        value = getattr(record, name)
+        fields[name] = value.isoformat() if isinstance(value, datetime.date) else value
+    fields["controllers"] = list(record.controllers)
+    fields["datasets"] = [
+        {"dataset": use.dataset_name, **{name: getattr(use, name) for name in USE_FIELDS}} for use in uses
+    ]
+    encoded = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return fields, hashlib.sha256(encoded.encode()).hexdigest()
+
+
+class Loader:
+    def __init__(self, contents, edition, report, progress=None):
+        self.contents = contents
+        self.edition = edition
+        self.report = report
+        self.progress = progress or (lambda *args: None)
+        self.edition_key = month_key(edition.month, edition.code)
+        self.editions = {row.pk: row for row in Edition.objects.all()}
+        self.touched_agreements = set()
+        self.withdrawn_agreements = set()
+
+    def newer_or_same(self, edition_id):
+        """Does this import's edition say the current thing, compared with the edition that said it so far?"""
+        if edition_id is None:
+            return True
+        other = self.editions.get(edition_id)
+        return other is None or self.edition_key >= month_key(other.month, other.code)
+
+    def earlier(self, edition_id, than_id):
+        a, b = self.editions[edition_id], self.editions[than_id]
+        return month_key(a.month, a.code) < month_key(b.month, b.code)
+
+    def first_last(self, first_id, last_id):
+        """The first and last edition once this edition has listed the entry too."""
+        me = self.edition.pk
+        first = me if first_id is None or self.earlier(me, first_id) else first_id
+        last = me if last_id is None or not self.earlier(me, last_id) else last_id
+        return first, last
+
+    # Organisations and datasets -------------------------------------------------------------------------
+
+    def load_organisations(self):
+        self.progress("Matching organisations", 0, None)
+        alias_ids = dict(OrganisationAlias.objects.values_list("key", "organisation_id"))
+        sub_icbs = dict(
+            Organisation.objects.filter(kind=Organisation.Kind.SUB_ICB)
+            .exclude(ods_code="")
+            .values_list("ods_code", "id")
+        )
+        slugs = set(Organisation.objects.values_list("slug", flat=True))
+        wanted = {}  # key -> (spelling, applicant type)
+        for version in self.contents.versions:
+            if version.applicant_name:
+                wanted.setdefault(name_key(version.applicant_name), (version.applicant_name, version.applicant_type))
+            for name in version.controllers:
+                wanted.setdefault(name_key(name), (name, ""))
+        for file in self.contents.files:
+            if file.organisation_name:
+                wanted.setdefault(name_key(file.organisation_name), (file.organisation_name, ""))
+        wanted.pop("", None)
+        new_aliases, new_orgs = [], {}
+        existing_used = set()
+        for key, (spelling, applicant_type) in wanted.items():
+            if key in alias_ids:
+                existing_used.add(alias_ids[key])
+                continue
+            code = sub_icb_code(spelling)
+            target = sub_icbs.get(code)
+            if target is None and key.endswith(" icb"):
+                target = alias_ids.get(key.removesuffix(" icb") + " integrated care board")
+            if target is not None:
+                new_aliases.append(OrganisationAlias(organisation_id=target, spelling=spelling, key=key))
+                existing_used.add(target)
+                continue
+            slug = base = slugify(spelling)
+            number = 2
+            while slug in slugs:
+                slug, number = f"{base}-{number}", number + 1
+            slugs.add(slug)
+            kind = guess_kind(spelling, applicant_type)
+            new_orgs[key] = Organisation(
+                name=spelling, slug=slug, kind=kind, ods_code=code if kind == Organisation.Kind.SUB_ICB else ""
+            )
+        Organisation.objects.bulk_create(new_orgs.values(), batch_size=BATCH)
+        for key, organisation in new_orgs.items():
+            new_aliases.append(OrganisationAlias(organisation_id=organisation.pk, spelling=organisation.name, key=key))
+            alias_ids[key] = organisation.pk
+        for alias in new_aliases:
+            alias.first_edition_id = self.edition.pk
+            alias_ids[alias.key] = alias.organisation_id
+        OrganisationAlias.objects.bulk_create(new_aliases, batch_size=BATCH)
+        self.report.add("organisations", "created", len(new_orgs))
+        self.report.add("organisations", "unchanged", len(existing_used))
+        self.organisation_ids = alias_ids
+
+    def organisation_id(self, spelling):
+        return self.organisation_ids.get(name_key(spelling)) if spelling else None
+
+    def load_datasets(self):
+        alias_ids = dict(DatasetAlias.objects.values_list("key", "dataset_id"))
+        slugs = set(Dataset.objects.values_list("slug", flat=True))
+        wanted = {}
+        for record in [*self.contents.datasets, *self.contents.files]:
+            wanted.setdefault(name_key(record.dataset_name), record.dataset_name)
+        new = {}
+        used = set()
+        for key, spelling in wanted.items():
+            if key in alias_ids:
+                used.add(alias_ids[key])
+                continue
+            slug = base = slugify(spelling)
+            number = 2
+            while slug in slugs:
+                slug, number = f"{base}-{number}", number + 1
+            slugs.add(slug)
+            new[key] = Dataset(name=spelling, slug=slug)
+        Dataset.objects.bulk_create(new.values(), batch_size=BATCH)
+        DatasetAlias.objects.bulk_create(
+            [DatasetAlias(dataset_id=dataset.pk, spelling=dataset.name, key=key) for key, dataset in new.items()],
+            batch_size=BATCH,
+        )
+        alias_ids.update({key: dataset.pk for key, dataset in new.items()})
+        self.report.add("datasets", "created", len(new))
+        self.report.add("datasets", "unchanged", len(used))
+        self.dataset_ids = alias_ids
+
+    def dataset_id(self, spelling):
+        return self.dataset_ids[name_key(spelling)]
+
+    # Agreements and versions ----------------------------------------------------------------------------
+
+    def load_agreements(self):
+        bases = {}
+        for version in self.contents.versions:
+            base, _ = split_reference(version.reference)
+            bases.setdefault(reference_key(base), base)
+        found = {}
+        for chunk in chunks(bases):
+            found.update(Agreement.objects.filter(key__in=chunk).in_bulk(field_name="key"))
+        new = [Agreement(reference=bases[key], key=key) for key in bases if key not in found]
+        Agreement.objects.bulk_create(new, batch_size=BATCH)
+        self.created_agreements = {agreement.pk for agreement in new}
+        found.update({agreement.key: agreement for agreement in new})
+        self.agreements = found
+        self.report.references["added_agreements"].extend(agreement.reference for agreement in new)
+
+    def agreement_for(self, reference):
+        base, _ = split_reference(reference)
+        return self.agreements[reference_key(base)]
+
+    def load_versions(self):
+        self.progress("Writing agreement versions", 0, len(self.contents.versions))
+        fields = RELEASE_VERSION_FIELDS if self.contents.register == "release" else VERSION_FIELDS
+        uses_by_reference = defaultdict(list)
+        for use in self.contents.datasets:
+            uses_by_reference[use.reference].append(use)
+        references = [version.reference for version in self.contents.versions]
+        existing = {}
+        for chunk in chunks(references):
+            existing.update(AgreementVersion.objects.filter(reference__in=chunk).in_bulk(field_name="reference"))
+        known_hashes = set()
+        for chunk in chunks([version.pk for version in existing.values()]):
+            known_hashes.update(
+                VersionContent.objects.filter(version_id__in=chunk).values_list("version_id", "content_hash")
+            )
+        to_create, to_update, update_fields = [], [], set()
+        self.applied = {}  # reference -> record, for versions whose content this edition sets
+        listings = []  # (version object, content hash, fields)
+        for record in self.contents.versions:
+            agreement = self.agreement_for(record.reference)
+            version = existing.get(record.reference)
+            if record.listed:
+                snapshot, content_hash = content_of(record, uses_by_reference.get(record.reference, []))
+            if version is None:
+                _, number = split_reference(record.reference)
+                parts = version_sort_key(number) if number else (0,)
+                version = AgreementVersion(
+                    agreement_id=agreement.pk,
+                    reference=record.reference,
+                    version=number,
+                    version_major=parts[0],
+                    version_minor=parts[1] if len(parts) > 1 else 0,
+                )
+                if record.listed:
+                    for name in fields:
+                        setattr(version, name, getattr(record, name))
+                    version.applicant_id = self.organisation_id(record.applicant_name)
+                    version.first_edition_id = version.last_edition_id = self.edition.pk
+                    self.applied[record.reference] = record
+                    self.report.references["added_versions"].append(record.reference)
+                to_create.append(version)
+                self.report.add("versions", "created")
+                self.touched_agreements.add(agreement.pk)
+            elif record.listed:
+                changed = []
+                if self.newer_or_same(version.last_edition_id):
+                    self.applied[record.reference] = record
+                    changed = self.apply(version, record, fields)
+                    if record.applicant_name and "applicant" not in version.curated_fields:
+                        applicant_id = self.organisation_id(record.applicant_name)
+                        needs_link = "applicant_name" in changed or version.applicant_id is None
+                        if needs_link and version.applicant_id != applicant_id:
+                            version.applicant_id = applicant_id
+                            changed.append("applicant")
+                first, last = self.first_last(version.first_edition_id, version.last_edition_id)
+                edition_changed = (first, last) != (version.first_edition_id, version.last_edition_id)
+                version.first_edition_id, version.last_edition_id = first, last
+                if changed or edition_changed:
+                    to_update.append(version)
+                    update_fields.update(changed)
+                if changed:
+                    self.report.add("versions", "changed")
+                    self.report.references["changed_versions"].append(record.reference)
+                    self.touched_agreements.add(agreement.pk)
+                else:
+                    self.report.add("versions", "unchanged")
+            else:
+                self.report.add("versions", "unchanged")
+            if record.listed:
+                listings.append((version, content_hash, snapshot))
+        self.progress("Writing agreement versions", len(to_create), len(self.contents.versions))
+        AgreementVersion.objects.bulk_create(to_create, batch_size=BATCH)
+        if to_update:
+            AgreementVersion.objects.bulk_update(
+                to_update, sorted(update_fields | {"first_edition", "last_edition"}), batch_size=BATCH
+            )
+        self.version_objects = {**existing, **{version.reference: version for version in to_create}}
+        VersionListing.objects.bulk_create(
+            [
+                VersionListing(edition_id=self.edition.pk, version_id=version.pk, content_hash=content_hash)
+                for version, content_hash, _ in listings
+            ],
+            batch_size=BATCH,
+        )
+        new_contents = {}
+        for version, content_hash, snapshot in listings:
+            if (version.pk, content_hash) not in known_hashes:
+                new_contents[(version.pk, content_hash)] = VersionContent(
+                    version_id=version.pk, content_hash=content_hash, fields=snapshot, first_edition_id=self.edition.pk
+                )
+        VersionContent.objects.bulk_create(new_contents.values(), batch_size=200)
+        for version in self.version_objects.values():
+            self.touched_agreements.add(version.agreement_id)
+
+    def apply(self, obj, record, fields, record_fields=None):
+        """Set `obj`'s fields from `record` except curated ones; returns the names of the fields changed."""
+        changed = []
+        curated = set(obj.curated_fields or ())
+        for name in fields:
+            value = getattr(record, (record_fields or {}).get(name, name))
+            current = getattr(obj, name)
+            if current == value:
+                continue
+            if name in curated:
+                self.report.disagree(obj, name, current, value)
+                continue
+            setattr(obj, name, value)
+            changed.append(name)
+        return changed
+
+    def load_controllers(self):
+        versions = [self.version_objects[reference] for reference in self.applied]
+        existing = defaultdict(list)
+        for chunk in chunks([version.pk for version in versions]):
+            for version_id, spelling in (
+                VersionController.objects.filter(version_id__in=chunk)
+                .order_by("position")
+                .values_list("version_id", "spelling")
+            ):
+                existing[version_id].append(spelling)
+        replace, new_links = [], []
+        for version in versions:
+            record = self.applied[version.reference]
+            if existing.get(version.pk, []) == list(record.controllers):
+                continue
+            if "controllers" in (version.curated_fields or ()):
+                self.report.disagree(version, "controllers", existing.get(version.pk), record.controllers)
+                continue
+            if version.pk in existing:
+                replace.append(version.pk)
+            for position, spelling in enumerate(record.controllers):
+                new_links.append(
+                    VersionController(
+                        version_id=version.pk,
+                        organisation_id=self.organisation_id(spelling),
+                        spelling=spelling[:500],
+                        position=position,
+                    )
+                )
+        for chunk in chunks(replace):
+            VersionController.objects.filter(version_id__in=chunk).delete()
+        VersionController.objects.bulk_create(new_links, batch_size=BATCH)
+
+    def load_dataset_uses(self):
+        self.progress("Writing datasets named on versions", 0, len(self.contents.datasets))
+        wanted = defaultdict(list)
+        for use in self.contents.datasets:
+            if use.reference in self.applied:
+                wanted[use.reference].append(use)
+        versions = [self.version_objects[reference] for reference in self.applied]
+        existing = defaultdict(dict)
+        for chunk in chunks([version.pk for version in versions]):
+            for use in DatasetUse.objects.filter(version_id__in=chunk):
+                existing[use.version_id][use.position] = use
+        to_create, to_update, update_fields, stale = [], [], set(), []
+        for version in versions:
+            current = existing.get(version.pk, {})
+            records = wanted.get(version.reference, [])
+            for position, record in enumerate(records):
+                use = current.pop(position, None)
+                if use is None:
+                    to_create.append(
+                        DatasetUse(
+                            version_id=version.pk,
+                            dataset_id=self.dataset_id(record.dataset_name),
+                            dataset_name=record.dataset_name,
+                            position=position,
+                            **{name: getattr(record, name) for name in USE_FIELDS},
+                        )
+                    )
+                    continue
+                changed = self.apply(use, record, ["dataset_name", *USE_FIELDS])
+                if "dataset_name" in changed and "dataset" not in use.curated_fields:
+                    use.dataset_id = self.dataset_id(record.dataset_name)
+                    changed.append("dataset")
+                if changed:
+                    to_update.append(use)
+                    update_fields.update(changed)
+                    self.report.add("dataset_uses", "changed")
+                else:
+                    self.report.add("dataset_uses", "unchanged")
+            for use in current.values():
+                if use.curated_fields or use.notes:
+                    self.report.warnings.append(
+                        f"{version.reference} no longer names {use.dataset_name!r}; kept, as a curator edited it"
+                    )
+                else:
+                    stale.append(use.pk)
+        for chunk in chunks(stale):
+            DatasetUse.objects.filter(pk__in=chunk).delete()
+        DatasetUse.objects.bulk_update(to_update, sorted(update_fields), batch_size=BATCH) if to_update else None
+        DatasetUse.objects.bulk_create(to_create, batch_size=BATCH)
+        self.report.add("dataset_uses", "created", len(to_create))
+
+    # File releases --------------------------------------------------------------------------------------
+
+    def load_files(self):
+        files = self.contents.files
+        total = len(files)
+        self.progress("Writing file releases", 0, total)
+        existing = {}
+        if FileRelease.objects.exists():
+            columns = ["id", "file_reference", "dataset_name", *FILE_FIELDS, "first_edition_id", "last_edition_id"]
+            columns += ["agreement_id"]
+            for row in FileRelease.objects.values_list(*columns, "curated_fields").iterator(chunk_size=5000):
+                existing[(row[1], row[2])] = row
+        positions = {name: index for index, name in enumerate(columns)} if existing else {}
+        to_create, to_update = [], []
+        first_moves, last_moves = [], []
+        for done, record in enumerate(files, start=1):
+            version = self.version_objects[record.reference]
+            row = existing.get((record.file_reference, record.dataset_name))
+            values = {name: getattr(record, name) for name in FILE_FIELDS if name != "reference_text"}
+            values["reference_text"] = record.reference
+            if row is None:
+                to_create.append(
+                    FileRelease(
+                        file_reference=record.file_reference,
+                        dataset_name=record.dataset_name,
+                        agreement_id=version.agreement_id,
+                        version_id=version.pk,
+                        organisation_id=self.organisation_id(record.organisation_name),
+                        dataset_id=self.dataset_id(record.dataset_name),
+                        first_edition_id=self.edition.pk,
+                        last_edition_id=self.edition.pk,
+                        **values,
+                    )
+                )
+                if len(to_create) >= 20000:
+                    FileRelease.objects.bulk_create(to_create, batch_size=BATCH)
+                    self.report.add("files", "created", len(to_create))
+                    to_create = []
+                    self.progress("Writing file releases", done, total)
+                continue
+            first_id, last_id = row[positions["first_edition_id"]], row[positions["last_edition_id"]]
+            changed = {}
+            if self.newer_or_same(last_id):
+                curated = set(row[-1] or ())
+                for name, value in values.items():
+                    current = row[positions[name]]
+                    if current != value:
+                        if name in curated:
+                            self.report.disagreements.append(
+                                {
+                                    "model": "FileRelease",
+                                    "object": record.file_reference,
+                                    "id": row[0],
+                                    "field": name,
+                                    "curated": str(current),
+                                    "register": str(value),
+                                }
+                            )
+                        else:
+                            changed[name] = value
+            first, last = self.first_last(first_id, last_id)
+            if first != first_id:
+                first_moves.append(row[0])
+            if last != last_id:
+                last_moves.append(row[0])
+            if changed:
+                if "reference_text" in changed:
+                    changed["version_id"], changed["agreement_id"] = version.pk, version.agreement_id
+                    self.touched_agreements.add(row[positions["agreement_id"]])
+                if "organisation_name" in changed:
+                    changed["organisation_id"] = self.organisation_id(record.organisation_name)
+                to_update.append((FileRelease(pk=row[0], **changed), tuple(sorted(changed))))
+                self.report.add("files", "changed")
+                self.touched_agreements.add(version.agreement_id)
+            else:
+                self.report.add("files", "unchanged")
+        FileRelease.objects.bulk_create(to_create, batch_size=BATCH)
+        self.report.add("files", "created", len(to_create))
+        for field_name, ids in (("first_edition", first_moves), ("last_edition", last_moves)):
+            for chunk in chunks(ids):
+                FileRelease.objects.filter(pk__in=chunk).update(**{field_name: self.edition})
+        if to_update:
+            # Rows carry only the changed fields: update each group of identical field sets together.
+            groups = defaultdict(list)
+            for obj, names in to_update:
+                groups[names].append(obj)
+            for names, objs in groups.items():
+                fields = [name.removesuffix("_id") for name in names]
+                FileRelease.objects.bulk_update(objs, fields, batch_size=BATCH)
+        self.progress("Writing file releases", total, total)
+
+    # Agreements' derived values and withdrawals ---------------------------------------------------------
+
+    def settle_agreements(self):
+        self.progress("Counting files and versions per agreement", 0, None)
+        ids = self.touched_agreements
+        agreements = {}
+        for chunk in chunks(ids):
+            agreements.update(Agreement.objects.filter(pk__in=chunk).in_bulk())
+        versions = defaultdict(list)
+        listings = defaultdict(set)
+        file_counts = {}
+        for chunk in chunks(ids):
+            for row in AgreementVersion.objects.filter(agreement_id__in=chunk).values_list(
+                "agreement_id", "id", "version", "reference"
+            ):
+                versions[row[0]].append(row[1:])
+            for agreement_id, edition_id in VersionListing.objects.filter(version__agreement_id__in=chunk).values_list(
+                "version__agreement_id", "edition_id"
+            ):
+                listings[agreement_id].add(edition_id)
+            file_counts.update(
+                FileRelease.objects.filter(agreement_id__in=chunk)
+                .values("agreement_id")
+                .annotate(n=Count("id"))
+                .values_list("agreement_id", "n")
+            )
+        changed = []
+        changed_content = {self.version_objects[r].agreement_id for r in self.report.references["changed_versions"]}
+        changed_content |= {
+            self.version_objects[r].agreement_id for r in self.report.references["added_versions"]
+        } - self.created_agreements
+        for agreement_id, agreement in agreements.items():
+            before = (agreement.latest_version_id, agreement.file_count, agreement.first_edition_id)
+            before += (agreement.last_edition_id,)
+            if versions[agreement_id] and "latest_version" not in agreement.curated_fields:
+                latest = max(versions[agreement_id], key=lambda row: (version_sort_key(row[1]), row[2]))
+                agreement.latest_version_id = latest[0]
+            agreement.file_count = file_counts.get(agreement_id, 0)
+            listed = sorted(
+                listings[agreement_id], key=lambda pk: month_key(self.editions[pk].month, self.editions[pk].code)
+            )
+            if listed:
+                agreement.first_edition_id, agreement.last_edition_id = listed[0], listed[-1]
+            after = (agreement.latest_version_id, agreement.file_count, agreement.first_edition_id)
+            after += (agreement.last_edition_id,)
+            if after != before:
+                changed.append(agreement)
+            if agreement_id in self.created_agreements:
+                self.report.add("agreements", "created")
+            elif agreement_id in changed_content or after[:2] != before[:2]:
+                self.report.add("agreements", "changed")
+                self.report.references["changed_agreements"].append(agreement.reference)
+            else:
+                self.report.add("agreements", "unchanged")
+        Agreement.objects.bulk_update(
+            changed, ["latest_version", "file_count", "first_edition", "last_edition"], batch_size=BATCH
+        )
+
+    def withdraw(self):
+        """Work out withdrawn_in for every agreement and version of this register's full listings."""
+        full = sorted(
+            (e for e in self.editions.values() if e.lists_all_agreements and e.register == self.edition.register),
+            key=lambda e: month_key(e.month, e.code),
+        )
+        if not full:
+            return
+        order = {edition.pk: index for index, edition in enumerate(full)}
+        newest = len(full) - 1
+        last_by_version, last_by_agreement = {}, {}
+        rows = VersionListing.objects.filter(edition_id__in=order).values_list(
+            "version_id", "version__agreement_id", "edition_id"
+        )
+        for version_id, agreement_id, edition_id in rows.iterator(chunk_size=10000):
+            index = order[edition_id]
+            last_by_version[version_id] = max(index, last_by_version.get(version_id, -1))
+            last_by_agreement[agreement_id] = max(index, last_by_agreement.get(agreement_id, -1))
+
+        def withdrawn_in(last):
+            return None if last == newest else full[last + 1].pk
+
+        for model, lasts, kind in (
+            (Agreement, last_by_agreement, "agreements"),
+            (AgreementVersion, last_by_version, "versions"),
+        ):
+            current = {}
+            for chunk in chunks(lasts, 5000):
+                current.update(model.objects.filter(pk__in=chunk).values_list("pk", "withdrawn_in_id"))
+            moves = defaultdict(list)
+            for pk, last in lasts.items():
+                target = withdrawn_in(last)
+                if current.get(pk) != target:
+                    moves[target].append(pk)
+            for target, ids in moves.items():
+                for chunk in chunks(ids):
+                    model.objects.filter(pk__in=chunk).update(withdrawn_in_id=target)
+                if target is not None:
+                    self.report.add(kind, "withdrawn", len(ids))
+                    names = model.objects.filter(pk__in=ids[:500]).values_list("reference", flat=True)
+                    self.report.references[f"withdrawn_{kind}"].extend(names)
+                    if model is Agreement:
+                        self.withdrawn_agreements.update(ids)
+
+
+def load(contents, *, code, source_name, sha256, dry_run=False, progress=None, note=""):
+    """Write `contents` as edition `code`; returns the ImportReport. Raises RegisterFileError, changing nothing."""
+    from register.management.commands.load_site_data import load_reference
+
+    started = time.monotonic()
+    report = ImportReport(file=source_name, edition=code, register=contents.register, dry_run=dry_run)
+    report.is_synthetic = contents.is_synthetic
+    report.skipped = [row.as_dict() for row in contents.skipped]
+    report.warnings = list(contents.warnings)
+    report.rows_read = {
+        "versions": sum(1 for version in contents.versions if version.listed),
+        "datasets": len(contents.datasets),
+        "files": len(contents.files),
+    }
+    month = edition_month(code)
+    with transaction.atomic():
+        load_reference(verbosity=0)
+        same_file = Edition.objects.filter(sha256=sha256).first()
+        if same_file:
+            report.already_imported = True
+            report.edition = same_file.code
+            return report
+        clash = Edition.objects.filter(code=code).first()
+        if clash:
+            raise RegisterFileError(
+                f"edition {code} is already loaded, from a different file ({clash.source_name}, imported "
+                f"{clash.imported_at:%Y-%m-%d %H:%M}); give another edition code with --edition",
+                file=source_name,
+            )
+        edition = Edition.objects.create(
+            code=code,
+            register=contents.register,
+            month=month,
+            source_name=source_name[:255],
+            sha256=sha256,
+            is_synthetic=contents.is_synthetic,
+            lists_all_agreements=contents.lists_all_agreements,
+            note=note or contents.note,
+        )
+        loader = Loader(contents, edition, report, progress)
+        loader.load_organisations()
+        loader.load_datasets()
+        loader.load_agreements()
+        loader.load_versions()
+        loader.load_controllers()
+        loader.load_dataset_uses()
+        loader.load_files()
+        if edition.lists_all_agreements:
+            loader.withdraw()
+        loader.settle_agreements()
+        report.seconds = time.monotonic() - started
+        edition.summary = report.as_dict()
+        edition.save(update_fields=["summary"])
+        announce(loader.touched_agreements | loader.withdrawn_agreements, edition)
+        if dry_run:
+            transaction.set_rollback(True)
+    return report
