@@ -16,9 +16,10 @@ from django.utils import timezone
 
 from register import loader
 from register.editions import edition_code
+from register.import_report import ImportReport
 from register.importers import read_register_file
 from register.importers.errors import RegisterFileError
-from register.models import ImportRun, OrganisationAlias
+from register.models import Edition, ImportRun, OrganisationAlias
 
 WRITING = "Writing to the database"
 
@@ -37,6 +38,11 @@ def import_register_file(path, edition=None, dry_run=False, progress=None, sourc
     source_name = source_name or path.name
     code = edition_code(source_name, edition)
     sha256 = file_sha256(path)
+    same = Edition.objects.filter(sha256=sha256).first()
+    if same:  # known before reading a byte of it: the same file changes nothing
+        report = ImportReport(file=source_name, edition=same.code, register=same.register, dry_run=dry_run)
+        report.already_imported = True
+        return report
     known = frozenset(OrganisationAlias.objects.values_list("key", flat=True))
     contents = read_register_file(path, label=source_name, known_keys=known, progress=progress)
     if progress:
@@ -88,8 +94,6 @@ def execute_run(run_id):
     except Exception as error:  # noqa: BLE001 - the run must end with a status a curator can read
         run.status, run.error, run.progress = ImportRun.Status.FAILED, f"The import failed: {error!r}", ""
     else:
-        from register.models import Edition
-
         run.status, run.progress, run.report = ImportRun.Status.DONE, "", report.as_dict()
         run.edition = None if report.dry_run else Edition.objects.filter(code=report.edition).first()
     run.finished_at = timezone.now()

@@ -7,6 +7,7 @@ register value) is skipped and listed with its row number and the reason; a whol
 
 import re
 import sys
+from functools import lru_cache
 
 from register.importers.organisations import split_controllers
 from register.importers.records import DatasetRecord, FileRecord, SkippedRow, VersionRecord
@@ -90,9 +91,20 @@ def short(value):
     return sys.intern(written) if len(written) < 200 else written
 
 
+# Values that repeat down a sheet (sensitivity, opt-outs, months, frequencies) are parsed once each.
+_sensitivity = lru_cache(maxsize=4096)(parse_sensitivity)
+_bool = lru_cache(maxsize=4096)(parse_bool)
+_month = lru_cache(maxsize=4096)(parse_month)
+_short = lru_cache(maxsize=65536)(lambda value: short(value))
+
+
+def is_blank(values):
+    return not any(value.strip() if value.__class__ is str else value is not None for value in values.values())
+
+
 def check_row(table, number, values, skipped, what="Reference Number", key="reference"):
     """The reference of a readable row, or None after listing why the row is skipped."""
-    if all(text(value) == "" for value in values.values()):
+    if is_blank(values):
         return None
     if too_long := table.too_long(values):
         label, length, limit = too_long
@@ -162,45 +174,45 @@ def read_datasets(table, skipped):
 
 def read_files(table, skipped):
     seen = {}
+    sheet = table.sheet.name
     for number, values in table.rows():
-        if all(text(value) == "" for value in values.values()):
-            continue
-        file_reference = check_row(table, number, values, skipped, "File Reference", "file_reference")
-        if file_reference is None:
-            continue
         reference = check_row(table, number, values, skipped)
         if reference is None:
             continue
-        dataset_name = text(values.get("dataset_name"))
+        file_reference = text(values.get("file_reference"))
+        if not file_reference:
+            skipped.append(SkippedRow(sheet, number, "blank File Reference"))
+            continue
+        dataset_name = _short(values.get("dataset_name"))
         if not dataset_name:
-            skipped.append(SkippedRow(table.sheet.name, number, "blank Dataset"))
+            skipped.append(SkippedRow(sheet, number, "blank Dataset"))
             continue
         key = (file_reference, dataset_name)
         if key in seen:
             skipped.append(
-                SkippedRow(table.sheet.name, number, f"file {file_reference} of {dataset_name} again (row {seen[key]})")
+                SkippedRow(sheet, number, f"file {file_reference} of {dataset_name} again (row {seen[key]})")
             )
             continue
         seen[key] = number
-        is_sensitive, sensitivity = parse_sensitivity(values.get("sensitivity"))
-        opt_outs_applied, opt_outs_text = parse_bool(values.get("opt_outs"))
-        month, month_text = parse_month(values.get("month"))
+        is_sensitive, sensitivity = _sensitivity(values.get("sensitivity"))
+        opt_outs_applied, opt_outs_text = _bool(values.get("opt_outs"))
+        month, month_text = _month(values.get("month"))
         yield FileRecord(
-            file_reference=file_reference,
-            reference=reference,
-            dataset_name=short(dataset_name),
-            sheet=table.sheet.name,
-            row=number,
-            organisation_name=short(values.get("organisation_name")),
-            type_of_data=short(values.get("type_of_data")),
-            sensitivity=short(sensitivity),
-            is_sensitive=is_sensitive,
-            legal_basis=short(values.get("legal_basis")),
-            frequency=short(values.get("frequency")),
-            opt_outs_text=short(opt_outs_text),
-            opt_outs_applied=opt_outs_applied,
-            month=month,
-            month_text=short(month_text),
+            file_reference,
+            _short(reference),
+            dataset_name,
+            sheet,
+            number,
+            _short(values.get("organisation_name")),
+            _short(values.get("type_of_data")),
+            _short(sensitivity),
+            is_sensitive,
+            _short(values.get("legal_basis")),
+            _short(values.get("frequency")),
+            _short(opt_outs_text),
+            opt_outs_applied,
+            month,
+            _short(month_text),
         )
 
 

@@ -123,8 +123,9 @@ class Table:
     def too_long(self, values):
         """The first column whose value is longer than it may be, as (label, length, limit), or None."""
         for column in self.columns:
-            if column.max_length and column.key in values:
-                length = len(text(values[column.key]))
-                if length > column.max_length:
-                    return column.label, length, column.max_length
+            if column.max_length:
+                value = values.get(column.key)
+                # Only text can be long; numbers and dates never are.
+                if value.__class__ is str and len(value) > column.max_length and len(value.strip()) > column.max_length:
+                    return column.label, len(value.strip()), column.max_length
         return None
