@@ -203,6 +203,7 @@ class Loader:
         self.touched_agreements = set()
         self.withdrawn_agreements = set()
         self.organisation_by_spelling = {}
+        self.uses_for = set()
         self.dataset_by_spelling = {}
 
     def newer_or_same(self, edition_id):
@@ -413,6 +414,9 @@ class Loader:
                 self.report.add("versions", "unchanged")
             if record.listed:
                 listings.append((version, content_hash, snapshot))
+            elif version.pk is None or self.newer_or_same(version.last_edition_id):
+                # A Datasets sheet on its own (a CSV) states the datasets of versions it does not list.
+                self.uses_for.add(record.reference)
         self.progress("Writing agreement versions", len(to_create), len(self.contents.versions))
         names = ["agreement", "reference", "version", "version_major", "version_minor", *VERSION_FIELDS]
         names += ["applicant", "first_edition", "last_edition", "notes", "curated_fields"]
@@ -497,10 +501,15 @@ class Loader:
     def load_dataset_uses(self):
         self.progress("Writing datasets named on versions", 0, len(self.contents.datasets))
         wanted = defaultdict(list)
+        targets = self.uses_for | set(self.applied)
         for use in self.contents.datasets:
-            if use.reference in self.applied:
+            if use.reference in targets:
                 wanted[use.reference].append(use)
-        versions = [self.version_objects[reference] for reference in self.applied]
+        if not self.contents.datasets:
+            targets = set(self.applied)  # a file without dataset rows says nothing about datasets
+        versions = [
+            self.version_objects[reference] for reference in targets if reference in wanted or reference in self.applied
+        ]
         existing = defaultdict(dict)
         for chunk in chunks([version.pk for version in versions]):
             for use in DatasetUse.objects.filter(version_id__in=chunk):

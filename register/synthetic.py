@@ -479,7 +479,9 @@ def next_edition(register, edition, added=1, changed=1, dropped=1, new_files=10,
     for agreement in r.sample(following.agreements, min(dropped, len(following.agreements))):
         following.agreements.remove(agreement)
     for agreement in r.sample(following.agreements, min(changed, len(following.agreements))):
-        last = agreement.versions[-1]
+        # The listed version's yielded benefits are updated, and a new version is approved.
+        last = agreement.versions[-1] = list(agreement.versions[-1])
+        last[14] = (last[14] + "\n" if last[14] else "") + "Update: " + r.choice(maker.sentences)
         major = int(last[0].strip().rsplit("-v", 1)[1].split(".")[0]) + 1
         row = list(last)
         row[0] = f"{agreement.base}-v{major}.2"

@@ -1,0 +1,386 @@
+"""import_register: formats, editions in any order, withdrawals, curated values, and bad input that changes nothing."""
+
+import datetime
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from register import actions, loader, synthetic
+from register.events import register_changed
+from register.importers.errors import RegisterFileError
+from register.importing import import_register_file
+from register.models import (
+    Agreement,
+    AgreementVersion,
+    DatasetUse,
+    Edition,
+    FileRelease,
+    Organisation,
+    OrganisationAlias,
+    VersionContent,
+    VersionListing,
+)
+from register.workbook_writer import write_workbook
+from tests.importing import small_register, table_counts, write_register
+from tests.pagetext import page_text
+
+pytestmark = pytest.mark.django_db
+
+
+def run(path, *args):
+    """The command's output, as a person at a terminal reads it."""
+    from io import StringIO
+
+    out = StringIO()
+    call_command("import_register", str(path), *args, stdout=out)
+    return out.getvalue()
+
+
+def test_a_generated_workbook_imports_every_row(tmp_path):
+    register = small_register()
+    path = write_register(register, tmp_path)
+    output = run(path)
+    counts = register.counts
+    assert Agreement.objects.count() == counts["agreements"]
+    assert AgreementVersion.objects.count() == counts["versions"]
+    assert DatasetUse.objects.count() == counts["datasets"]
+    assert FileRelease.objects.count() == counts["files"]
+    edition = Edition.objects.get(code="2025-10")
+    assert edition.is_synthetic
+    assert edition.lists_all_agreements
+    assert edition.summary["counts"]["files"]["created"] == counts["files"]
+    assert "synthetic" in output
+    for agreement in Agreement.objects.all():
+        assert agreement.file_count == FileRelease.objects.filter(agreement=agreement).count()
+        versions = [v.version for v in agreement.versions.all()]
+        assert agreement.latest_version.version == max(versions, key=lambda v: tuple(map(int, v.split("."))))
+
+
+def test_the_site_says_a_synthetic_edition_is_not_real(client, tmp_path):
+    run(write_register(small_register(), tmp_path))
+    agreement = Agreement.objects.first()
+    text = page_text(client.get(reverse("register:agreement", args=[agreement.reference])))
+    assert "synthetic data, not real" in text
+
+
+def test_the_same_file_twice_changes_nothing_and_says_so(tmp_path):
+    path = write_register(small_register(), tmp_path)
+    run(path)
+    before = table_counts()
+    output = run(path)
+    assert "already imported as edition 2025-10: nothing changed" in output
+    assert table_counts() == before
+
+
+def test_a_dry_run_reports_but_saves_nothing(tmp_path):
+    before = table_counts()
+    output = run(write_register(small_register(), tmp_path), "--dry-run")
+    assert "Dry run" in output
+    assert table_counts() == before
+
+
+def test_a_second_edition_adds_changes_and_withdraws(tmp_path):
+    first = small_register(agreements=8)
+    second = synthetic.next_edition(first, "2025-11", added=2, changed=2, dropped=1)
+    run(write_register(first, tmp_path))
+    report = import_register_file(write_register(second, tmp_path))
+    november = Edition.objects.get(code="2025-11")
+    dropped = {a.base for a in first.agreements} - {a.base for a in second.agreements}
+    added = {a.base for a in second.agreements} - {a.base for a in first.agreements}
+    assert len(dropped) == 1
+    assert len(added) == 2
+    withdrawn = Agreement.objects.get(reference=dropped.pop())
+    assert withdrawn.withdrawn_in == november  # kept, never deleted
+    assert withdrawn.versions.exists()
+    assert report.counts["agreements"]["withdrawn"] == 1
+    assert report.counts["agreements"]["created"] == 2
+    assert sorted(report.references["added_agreements"]) == sorted(added)
+    assert len(report.references["changed_agreements"]) == 2
+    assert november.summary["references"]["withdrawn_agreements"] == [withdrawn.reference]
+    for reference in report.references["changed_agreements"]:
+        agreement = Agreement.objects.get(reference=reference)
+        assert agreement.latest_version.title.endswith("(extended)")
+        assert agreement.latest_version.first_edition == november
+    assert Agreement.objects.filter(withdrawn_in__isnull=True).count() == len(second.agreements)
+
+
+def test_editions_imported_in_any_order_give_the_same_history(tmp_path):
+    first = small_register(agreements=8)
+    second = synthetic.next_edition(first, "2025-11", added=1, changed=2, dropped=1)
+    october_path, november_path = write_register(first, tmp_path), write_register(second, tmp_path)
+    run(november_path)
+    run(october_path)  # the older edition, imported later
+    october, november = Edition.objects.get(code="2025-10"), Edition.objects.get(code="2025-11")
+    dropped = ({a.base for a in first.agreements} - {a.base for a in second.agreements}).pop()
+    assert Agreement.objects.get(reference=dropped).withdrawn_in == november
+    kept = next(a for a in first.agreements if a.base != dropped)
+    agreement = Agreement.objects.get(reference=kept.base)
+    assert (agreement.first_edition, agreement.last_edition) == (october, november)
+    # A version both editions list, whose yielded benefits November updated: November's text is shown.
+    changed = next(
+        a
+        for a in second.agreements
+        if any(row[14].startswith("Update: ") or "\nUpdate: " in row[14] for row in a.versions)
+    )
+    row = next(row for row in changed.versions if "Update: " in row[14])
+    version = AgreementVersion.objects.get(reference=row[0].strip())
+    assert version.yielded_benefits == row[14]
+    assert (version.first_edition, version.last_edition) == (october, november)
+    listings = VersionListing.objects.filter(version=version).order_by("edition__month")
+    assert [listing.edition for listing in listings] == [october, november]
+    assert listings[0].content_hash != listings[1].content_hash
+    contents = {c.content_hash: c.fields for c in VersionContent.objects.filter(version=version)}
+    assert contents[listings[1].content_hash]["yielded_benefits"] == row[14]
+    assert "Update: " not in contents[listings[0].content_hash]["yielded_benefits"].split("\n")[-1]
+
+
+def test_an_agreement_listed_again_is_no_longer_withdrawn(tmp_path):
+    first = small_register(agreements=5)
+    second = synthetic.next_edition(first, "2025-11", added=0, changed=0, dropped=1)
+    third = synthetic.next_edition(first, "2025-12", added=0, changed=0, dropped=0)
+    for register in (first, second):
+        run(write_register(register, tmp_path))
+    assert Agreement.objects.filter(withdrawn_in__isnull=False).count() == 1
+    run(write_register(third, tmp_path))
+    assert Agreement.objects.filter(withdrawn_in__isnull=False).count() == 0
+
+
+def test_csv_files_of_each_sheet_import(tmp_path):
+    register = small_register()
+    agreements_csv, datasets_csv, releases_csv = write_register(register, tmp_path, file_format="csv")
+    run(agreements_csv, "--edition", "2025-10")
+    run(datasets_csv, "--edition", "2025-10-datasets")
+    run(releases_csv, "--edition", "2025-10-files")
+    counts = register.counts
+    assert AgreementVersion.objects.count() == counts["versions"]
+    assert DatasetUse.objects.count() == counts["datasets"]
+    assert FileRelease.objects.count() == counts["files"]
+    assert Edition.objects.get(code="2025-10").lists_all_agreements
+    assert not Edition.objects.get(code="2025-10-files").lists_all_agreements
+    assert all(edition.is_synthetic for edition in Edition.objects.all())
+
+
+def test_skipped_rows_are_listed_with_their_row_numbers(tmp_path):
+    register = small_register()
+    sheets = dict(register.sheets())
+    stray_row = next(n for n, row in enumerate(sheets["DataReleases"], start=1) if row[1] == "No filters applied")
+    report = import_register_file(write_register(register, tmp_path))
+    assert {"sheet": "DataReleases", "row": stray_row, "reason": "not a reference: 'No filters applied'"} in (
+        report.skipped
+    )
+    assert Edition.objects.get().summary["skipped"] == report.skipped
+
+
+def test_listeners_hear_which_agreements_an_import_touched(tmp_path, django_capture_on_commit_callbacks):
+    heard = []
+
+    def listener(**kwargs):
+        heard.append(kwargs)
+
+    register_changed.connect(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            run(write_register(small_register(), tmp_path))
+    finally:
+        register_changed.disconnect(listener)
+    assert len(heard) == 1
+    assert heard[0]["agreement_ids"] == set(Agreement.objects.values_list("pk", flat=True))
+    assert heard[0]["edition"].code == "2025-10"
+
+
+def test_a_curated_field_survives_a_reimport_and_is_reported(tmp_path, curator):
+    first = small_register(agreements=6)
+    second = synthetic.next_edition(first, "2025-11", added=0, changed=0, dropped=0)
+    run(write_register(first, tmp_path))
+    version = AgreementVersion.objects.order_by("reference").first()
+    register_title = version.title
+    version.title = "A title a curator corrected"
+    actions.save_curated(version, curator, ["title"])
+    organisation = version.applicant
+    organisation.notes = "A curator's note"
+    actions.save_curated(organisation, curator, ["notes"])
+    report = import_register_file(write_register(second, tmp_path))
+    version.refresh_from_db()
+    assert version.title == "A title a curator corrected"
+    assert {
+        "model": "AgreementVersion",
+        "object": version.reference,
+        "id": version.pk,
+        "field": "title",
+        "curated": "A title a curator corrected",
+        "register": register_title,
+    } in report.disagreements
+    organisation.refresh_from_db()
+    assert organisation.notes == "A curator's note"
+
+
+def test_a_merge_of_organisations_survives_a_reimport(tmp_path, curator):
+    first = small_register(agreements=6)
+    run(write_register(first, tmp_path))
+    names = list(Organisation.objects.filter(aliases__first_edition__code="2025-10").order_by("name")[:2])
+    source, target = names
+    actions.merge_organisations(source, target, curator)
+    organisations = Organisation.objects.count()
+    run(write_register(synthetic.next_edition(first, "2025-11", added=0, changed=1, dropped=0), tmp_path))
+    assert Organisation.objects.count() == organisations
+    assert OrganisationAlias.objects.get(spelling=source.name).organisation == target
+
+
+def test_a_sub_icb_spelling_links_to_the_reference_location_and_its_icb(tmp_path):
+    register = small_register(agreements=3)
+    register.agreements[0].versions[0][2] = "NHS GREATER MANCHESTER ICB - 00T"
+    register.agreements[0].versions[0][4] = (
+        "NHS BATH AND NORTH EAST SOMERSET, SWINDON AND WILTSHIRE ICB - 92G, NHS HEYWOOD, MIDDLETON AND ROCHDALE CCG"
+    )
+    run(write_register(register, tmp_path))
+    version = AgreementVersion.objects.get(reference=register.agreements[0].versions[0][0].strip())
+    assert version.applicant.slug == "nhs-greater-manchester-icb-00t"
+    assert version.applicant.parent.slug == "nhs-greater-manchester-integrated-care-board"
+    controllers = [link.organisation.slug for link in version.controller_links.order_by("position")]
+    assert controllers == [
+        "nhs-bath-and-north-east-somerset-swindon-and-wiltshire-icb-92g",
+        "nhs-heywood-middleton-and-rochdale-ccg",
+    ]
+
+
+# Bad input ----------------------------------------------------------------------------------------------
+
+
+def _without_sheet(tmp_path):
+    sheets = [(name, rows) for name, rows in small_register().sheets() if name != "Datasets"]
+    path = tmp_path / "datausesregister_oct2025.xlsx"
+    write_workbook(path, sheets)
+    return path, ["Datasets"]
+
+
+def _without_column(tmp_path):
+    sheets = small_register().sheets()
+    name, rows = sheets[2]
+    rows[0] = [header if header != "Dataset" else "Something else" for header in rows[0]]
+    path = tmp_path / "datausesregister_oct2025.xlsx"
+    write_workbook(path, sheets)
+    return path, ["DataReleases", "Dataset"]
+
+
+def _not_a_workbook(tmp_path):
+    path = tmp_path / "datausesregister_oct2025.xlsx"
+    path.write_bytes(b"\x00\x01 this is not a spreadsheet " * 100)
+    return path, ["not an Excel workbook or a CSV file"]
+
+
+def _broken_zip(tmp_path):
+    path = tmp_path / "datausesregister_oct2025.xlsx"
+    path.write_bytes(b"PK\x03\x04" + b"junk" * 1000)
+    return path, ["not a readable Excel workbook"]
+
+
+def _empty(tmp_path):
+    path = tmp_path / "datausesregister_oct2025.xlsx"
+    path.write_bytes(b"")
+    return path, ["the file is empty"]
+
+
+def _large_junk(tmp_path):
+    import random
+
+    generator = random.Random(3)
+    path = tmp_path / "datausesregister_oct2025.csv"
+    words = ["lorem", "ipsum", "dolor", "sit", "amet", "12", "x;y", '"q"']
+    with path.open("w") as handle:
+        for _ in range(60_000):
+            handle.write(" ".join(generator.choice(words) for _ in range(12)) + "\n")
+    return path, ["no register header found"]
+
+
+def _headers_only(tmp_path):
+    sheets = [(name, rows[:1]) for name, rows in small_register().sheets()]
+    path = tmp_path / "datausesregister_oct2025.xlsx"
+    write_workbook(path, sheets)
+    return path, ["holds no register rows"]
+
+
+@pytest.mark.parametrize(
+    "make", [_without_sheet, _without_column, _not_a_workbook, _broken_zip, _empty, _large_junk, _headers_only]
+)
+def test_bad_input_changes_nothing_and_says_what_is_wrong_where(tmp_path, make):
+    path, expected = make(tmp_path)
+    before = table_counts()
+    with pytest.raises(CommandError) as raised:
+        run(path)
+    message = str(raised.value)
+    assert path.name in message
+    for words in expected:
+        assert words in message
+    assert "Nothing was changed" in message
+    assert table_counts() == before
+
+
+def test_a_file_without_a_month_in_its_name_needs_an_edition(tmp_path):
+    path = write_register(small_register(), tmp_path, name="register.xlsx")
+    with pytest.raises(CommandError, match="--edition YYYY-MM"):
+        run(path)
+    with pytest.raises(CommandError, match="not a month"):
+        run(path, "--edition", "November")
+    run(path, "--edition", "2025-10")
+    assert Edition.objects.filter(code="2025-10").exists()
+
+
+def test_an_edition_code_already_used_by_another_file_is_refused(tmp_path):
+    run(write_register(small_register(seed=1), tmp_path))
+    before = table_counts()
+    with pytest.raises(CommandError, match="edition 2025-10 is already loaded"):
+        run(write_register(small_register(seed=2), tmp_path, name="other.xlsx"), "--edition", "2025-10")
+    assert table_counts() == before
+
+
+def test_a_failure_while_writing_leaves_the_database_as_it_was(tmp_path, monkeypatch):
+    def fail(self):
+        raise RegisterFileError("simulated failure after versions were written", file="x.xlsx")
+
+    monkeypatch.setattr(loader.Loader, "load_files", fail)
+    before = table_counts()
+    with pytest.raises(CommandError, match="simulated failure"):
+        run(write_register(small_register(), tmp_path))
+    assert table_counts() == before
+
+
+def test_the_command_exits_non_zero_with_the_message_on_stderr(tmp_path):
+    path = tmp_path / "datausesregister_oct2025.xlsx"
+    path.write_bytes(b"")
+    options = {
+        "cwd": Path(__file__).resolve().parent.parent,
+        "capture_output": True,
+        "text": True,
+        "env": {**os.environ, "DATABASE_URL": "sqlite:///" + str(tmp_path / "cli.sqlite3")},
+        "check": False,
+    }
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], **options)
+    result = subprocess.run([sys.executable, "manage.py", "import_register", str(path)], **options)
+    assert result.returncode != 0
+    assert "datausesregister_oct2025.xlsx: the file is empty" in result.stderr
+
+
+def test_synthetic_registers_are_deterministic(tmp_path):
+    a = write_register(small_register(seed=5), tmp_path, name="a.xlsx")
+    b = write_register(small_register(seed=5), tmp_path, name="b.xlsx")
+    c = write_register(small_register(seed=6), tmp_path, name="c.xlsx")
+    assert a.read_bytes() == b.read_bytes()
+    assert a.read_bytes() != c.read_bytes()
+
+
+def test_generate_register_command_writes_the_official_sheets(tmp_path):
+    from python_calamine import CalamineWorkbook
+
+    out = tmp_path / "synthetic.xlsx"
+    call_command("generate_register", str(out), "--agreements", "4", "--files", "10", stdout=None)
+    book = CalamineWorkbook.from_path(str(out))
+    assert book.sheet_names == ["Agreements", "Datasets", "DataReleases", "Synthetic Data"]
+    assert book.get_sheet_by_name("Agreements").to_python()[0] == synthetic.AGREEMENT_HEADERS
+    assert book.get_sheet_by_name("DataReleases").to_python()[0] == synthetic.RELEASE_HEADERS
+    dates = [row[6] for row in book.get_sheet_by_name("Agreements").to_python()[1:]]
+    assert any(isinstance(value, datetime.date) for value in dates)
