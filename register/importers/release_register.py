@@ -3,7 +3,9 @@
 A quarterly register lists only what was released that quarter, so it withdraws nothing. It has no
 Agreements sheet: a version is what its rows say about one reference (`NIC Number` in DataReleases,
 `Reference Number` in PurposeStatements), kept as written (`NIC-...` without `DARS-`, local codes like
-GPCENSUS). Its applicant is the PurposeStatements organisation, else the organisation files were released to.
+GPCENSUS). Its applicant is the organisation its files were released to (DataReleases `Organisation Name`),
+else the PurposeStatements organisation: the purpose statements sometimes shorten the name ("NHS TRAFFORD "
+for the files' "NHS TRAFFORD CCG").
 One reference can have several purpose statements (one per dataset group of a CCG's agreement): their texts
 are kept in row order, separated by a blank line. The datasets named on a version are those its files were
 released from, with the values of their first file row; the register gives no month per file.
@@ -35,10 +37,12 @@ def read(tables, contents: RegisterContents, known_keys, counted):
                     setattr(record, key, "\n\n".join(part for part in (getattr(record, key), fields[key]) if part))
     if "datareleases" in tables:
         contents.files = list(counted(read_files(tables["datareleases"], contents.skipped), "DataReleases"))
-        named = set()
+        named, released_to = set(), {}
         for file in contents.files:
             record = version(file.reference, file.sheet, file.row)
-            record.applicant_name = record.applicant_name or file.organisation_name
+            if file.organisation_name and file.reference not in released_to:
+                released_to[file.reference] = file.organisation_name
+                record.applicant_name = file.organisation_name
             if (file.reference, file.dataset_name) not in named:
                 named.add((file.reference, file.dataset_name))
                 contents.datasets.append(
