@@ -319,3 +319,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Import pages and the read-only history of listings (kept in their own module).
+from register import admin_imports  # noqa: E402, F401

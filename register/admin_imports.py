@@ -1,0 +1,164 @@
+"""Admin pages for imports: upload a register file, follow its import, read its report; see edition listings.
+
+The upload page is for curators (staff with permission to add import runs). The file is stored under
+settings.REGISTER_UPLOAD_DIR and imported in a separate process (register.importing.start_run), so a 29 MB
+workbook neither holds up the request nor swells a web worker; the status page refreshes itself with
+`<meta http-equiv="refresh">` (no JavaScript) until the import has finished, then shows its report.
+"""
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.text import get_valid_filename
+
+from register.editions import CODE
+from register.import_report import KINDS, OUTCOMES
+from register.importing import start_run, upload_dir
+from register.models import ImportRun, VersionContent, VersionListing
+
+REFRESH_SECONDS = 3
+
+
+def megabytes(size):
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label="Register file",
+        help_text="The monthly Data Uses Register workbook (.xlsx), an older quarterly Data Release Register, "
+        "or a CSV of one of their sheets.",
+    )
+    edition = forms.RegexField(
+        regex=CODE,
+        required=False,
+        label="Edition",
+        help_text="The month the file covers, YYYY-MM. Leave empty when the file name says it "
+        "(datausesregister_nov2025.xlsx).",
+        error_messages={"invalid": "Write the edition as YYYY-MM, for example 2025-11."},
+    )
+    dry_run = forms.BooleanField(
+        required=False, label="Dry run", help_text="Read and check everything and show the report, but save nothing."
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.REGISTER_UPLOAD_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"The file is {megabytes(upload.size)}; this page accepts files up to {megabytes(limit)}. "
+                "Import larger files with `manage.py import_register` on the server."
+            )
+        return upload
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "original_name", "edition_code", "dry_run", "status", "user", "finished_at"]
+    list_filter = ["status", "dry_run"]
+    search_fields = ["original_name", "edition_code"]
+    list_select_related = ["user"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path("upload/", self.admin_site.admin_view(self.upload_view), name="register_importrun_upload"),
+            path(
+                "<int:run_id>/status/", self.admin_site.admin_view(self.status_view), name="register_importrun_status"
+            ),
+            *super().get_urls(),
+        ]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return redirect("admin:register_importrun_upload")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return redirect("admin:register_importrun_status", run_id=object_id)
+
+    def upload_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = UploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            run = ImportRun.objects.create(
+                user=request.user,
+                original_name=upload.name[:255],
+                size=upload.size,
+                edition_code=form.cleaned_data["edition"] or "",
+                dry_run=form.cleaned_data["dry_run"],
+            )
+            folder = upload_dir() / f"run-{run.pk}"
+            folder.mkdir(parents=True, exist_ok=True)
+            target = folder / (get_valid_filename(upload.name) or "register-file")
+            with target.open("wb") as handle:
+                for chunk in upload.chunks():
+                    handle.write(chunk)
+            run.file_path = str(target)
+            run.save(update_fields=["file_path"])
+            start_run(run)
+            return redirect("admin:register_importrun_status", run_id=run.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import a register file",
+            "form": form,
+            "opts": self.model._meta,
+            "limit": megabytes(settings.REGISTER_UPLOAD_MAX_BYTES),
+        }
+        return TemplateResponse(request, "admin/register/importrun/upload.html", context)
+
+    def status_view(self, request, run_id):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        run = get_object_or_404(ImportRun.objects.select_related("edition", "user"), pk=run_id)
+        counts = (run.report or {}).get("counts", {})
+        rows = [
+            (kind.replace("_", " "), [counts.get(kind, {}).get(outcome, 0) for outcome in OUTCOMES]) for kind in KINDS
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Import of {run.original_name}",
+            "run": run,
+            "report": run.report or {},
+            "outcomes": OUTCOMES,
+            "count_rows": rows if counts else [],
+            "refresh": None if run.is_finished else REFRESH_SECONDS,
+            "opts": self.model._meta,
+            "upload_url": reverse("admin:register_importrun_upload"),
+        }
+        return TemplateResponse(request, "admin/register/importrun/status.html", context)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(VersionListing)
+class VersionListingAdmin(ReadOnlyAdmin):
+    list_display = ["version", "edition", "content_hash"]
+    list_filter = ["edition"]
+    search_fields = ["version__reference"]
+    list_select_related = ["version", "edition"]
+
+
+@admin.register(VersionContent)
+class VersionContentAdmin(ReadOnlyAdmin):
+    list_display = ["version", "content_hash", "first_edition"]
+    search_fields = ["version__reference", "content_hash"]
+    list_select_related = ["version", "first_edition"]

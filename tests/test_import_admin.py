@@ -1,0 +1,103 @@
+"""The admin upload page: curators import a file and follow it to its report; nobody else can; big files are refused."""
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from register.models import Edition, ImportRun
+from tests.importing import small_register, table_counts, write_register
+from tests.pagetext import page_text
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def uploads(settings, tmp_path):
+    settings.REGISTER_UPLOAD_DIR = tmp_path / "uploads"
+    return settings.REGISTER_UPLOAD_DIR
+
+
+def upload(client, path, **fields):
+    with path.open("rb") as handle:
+        data = {"file": SimpleUploadedFile(path.name, handle.read()), **fields}
+    return client.post(reverse("admin:register_importrun_upload"), data)
+
+
+def test_the_admin_index_links_to_the_upload_page(curator_client):
+    response = curator_client.get(reverse("admin:index"))
+    assert reverse("admin:register_importrun_upload") in response.content.decode()
+
+
+def test_a_curator_uploads_a_register_and_reads_its_report(curator_client, curator, tmp_path):
+    register = small_register()
+    response = upload(curator_client, write_register(register, tmp_path))
+    run = ImportRun.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:register_importrun_status", args=[run.pk])
+    assert run.status == ImportRun.Status.DONE
+    assert run.user == curator
+    assert run.edition == Edition.objects.get(code="2025-10")
+    page = curator_client.get(response["Location"])
+    text = page_text(page)
+    assert "Edition 2025-10" in text
+    assert f"Files {register.counts['files']} 0 0 0" in text
+    assert "Rows skipped (1)" in text
+    assert 'http-equiv="refresh"' not in page.content.decode()  # finished: no more refreshing
+
+
+def test_a_dry_run_upload_saves_nothing(curator_client, tmp_path):
+    path = write_register(small_register(), tmp_path)
+    before = table_counts()
+    upload(curator_client, path, dry_run="on")
+    after = table_counts()
+    assert after.pop("ImportRun") == before.pop("ImportRun") + 1
+    assert after == before
+
+
+def test_a_bad_file_is_reported_on_the_status_page(curator_client, tmp_path):
+    path = tmp_path / "datausesregister_oct2025.xlsx"
+    path.write_bytes(b"not a workbook\x00")
+    response = upload(curator_client, path)
+    text = page_text(curator_client.get(response["Location"]))
+    assert "Failed" in text
+    assert "datausesregister_oct2025.xlsx: not an Excel workbook or a CSV file" in text
+    assert "Nothing was changed" in text
+    assert not Edition.objects.exclude(register="seed").exists()
+
+
+def test_a_running_import_page_refreshes_itself(curator_client, curator):
+    run = ImportRun.objects.create(user=curator, original_name="big.xlsx", status=ImportRun.Status.RUNNING)
+    response = curator_client.get(reverse("admin:register_importrun_status", args=[run.pk]))
+    assert '<meta http-equiv="refresh" content="3">' in response.content.decode()
+    assert "Importing" in page_text(response)
+
+
+def test_a_file_over_the_size_limit_is_refused_with_a_clear_message(curator_client, settings, tmp_path):
+    settings.REGISTER_UPLOAD_MAX_BYTES = 1024
+    response = upload(curator_client, write_register(small_register(), tmp_path))
+    assert response.status_code == 200
+    assert "this page accepts files up to 0.0 MB" in page_text(response)
+    assert not ImportRun.objects.exists()
+
+
+def test_the_edition_field_must_be_a_month(curator_client, tmp_path):
+    response = upload(curator_client, write_register(small_register(), tmp_path), edition="November")
+    assert "Write the edition as YYYY-MM" in page_text(response)
+    assert not ImportRun.objects.exists()
+
+
+def test_staff_who_are_not_curators_cannot_upload(client, tmp_path):
+    outsider = User.objects.create_user("outsider", "o@example.org", "a-long-test-password", is_staff=True)
+    client.force_login(outsider)
+    assert client.get(reverse("admin:register_importrun_upload")).status_code == 403
+    assert upload(client, write_register(small_register(), tmp_path)).status_code == 403
+    assert not ImportRun.objects.exists()
+    assert reverse("admin:register_importrun_upload") not in client.get(reverse("admin:index")).content.decode()
+
+
+def test_visitors_are_sent_to_the_login_page(client, tmp_path):
+    response = upload(client, write_register(small_register(), tmp_path))
+    assert response.status_code == 302
+    assert reverse("admin:login") in response["Location"]
+    assert not ImportRun.objects.exists()
