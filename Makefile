@@ -10,7 +10,7 @@ DEV_ENV := DJANGO_DEBUG=1
 # The first Python 3.12+ found: pyenv reads .python-version; otherwise python3.14 ... python3 on PATH.
 PYTHON ?= $(firstword $(foreach p,python3 python3.14 python3.13 python3.12,$(shell command -v $(p) >/dev/null 2>&1 && $(p) -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && echo $(p))))
 
-.PHONY: run test lint format install install-dev migrate fixtures import clean check-deploy
+.PHONY: run test lint format install install-dev migrate fixtures import bench-import clean check-deploy
 
 $(VENV)/.created:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -46,6 +46,10 @@ run: fixtures
 import: migrate
 	@test -n "$(FILE)" || { echo "usage: make import FILE=path/to/register.xlsx [EDITION=YYYY-MM] [DRY_RUN=1]" >&2; exit 2; }
 	$(DEV_ENV) $(PY) manage.py import_register "$(FILE)" $(if $(EDITION),--edition $(EDITION)) $(if $(DRY_RUN),--dry-run)
+
+# Full-size synthetic register (cached in var/bench/) imported into a fresh SQLite database: time, memory, read times.
+bench-import: install-dev
+	$(PY) scripts/bench_import.py
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -124,7 +124,11 @@ def insert_rows(model, names, rows):
             empty = field.get_db_prep_save([], connection)  # curated_fields of every new row
             converters.append(
                 lambda value, field=field, empty=empty: (
-                    empty if value == [] else field.get_db_prep_save(value, connection)
+                    empty
+                    if value == []
+                    else value
+                    if isinstance(value, str)
+                    else field.get_db_prep_save(value, connection)
                 )
             )
         elif isinstance(field, models.DateTimeField):
@@ -482,20 +486,13 @@ class Loader:
             if version.pk in existing:
                 replace.append(version.pk)
             for position, spelling in enumerate(record.controllers):
-                new_links.append(
-                    VersionController(
-                        version_id=version.pk,
-                        organisation_id=self.organisation_id(spelling),
-                        spelling=spelling[:500],
-                        position=position,
-                    )
-                )
+                new_links.append((version.pk, self.organisation_id(spelling), spelling[:500], position))
         for chunk in chunks(replace):
             VersionController.objects.filter(version_id__in=chunk).delete()
         insert_rows(
             VersionController,
             ["version", "organisation", "spelling", "position"],
-            [(link.version_id, link.organisation_id, link.spelling, link.position) for link in new_links],
+            new_links,
         )
 
     def load_dataset_uses(self):
@@ -522,12 +519,14 @@ class Loader:
                 use = current.pop(position, None)
                 if use is None:
                     to_create.append(
-                        DatasetUse(
-                            version_id=version.pk,
-                            dataset_id=self.dataset_id(record.dataset_name),
-                            dataset_name=record.dataset_name,
-                            position=position,
-                            **{name: getattr(record, name) for name in USE_FIELDS},
+                        (
+                            version.pk,
+                            self.dataset_id(record.dataset_name),
+                            record.dataset_name,
+                            position,
+                            *(getattr(record, name) for name in USE_FIELDS),
+                            "",
+                            [],
                         )
                     )
                     continue
@@ -552,8 +551,7 @@ class Loader:
             DatasetUse.objects.filter(pk__in=chunk).delete()
         DatasetUse.objects.bulk_update(to_update, sorted(update_fields), batch_size=BATCH) if to_update else None
         names = ["version", "dataset", "dataset_name", "position", *USE_FIELDS, "notes", "curated_fields"]
-        attnames = [DatasetUse._meta.get_field(name).attname for name in names]
-        insert_rows(DatasetUse, names, [[getattr(use, attname) for attname in attnames] for use in to_create])
+        insert_rows(DatasetUse, names, to_create)
         self.report.add("dataset_uses", "created", len(to_create))
 
     # File releases --------------------------------------------------------------------------------------
