@@ -1,7 +1,8 @@
 """Curators' writes: the admin, scripts and tests change register content through these functions only.
 
 Each one runs in a transaction, records an `AuditEntry` (who, when, each field before and after) and marks
-the fields a curator corrected, so that a later import keeps them.
+the fields a curator corrected, so that a later import keeps them. Before a version's content first changes,
+what the register said is kept (register.contents.keep_current), so "as edition X listed it" stays true.
 """
 
 import datetime
@@ -10,11 +11,13 @@ import decimal
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 
+from register.contents import keep_current
 from register.events import announce
 from register.models import (
     AgreementVersion,
     AuditEntry,
     Curated,
+    DatasetUse,
     FileRelease,
     Organisation,
     VersionController,
@@ -54,10 +57,19 @@ def record(user, obj, action, changes):
     )
 
 
+def _keep_register_content(obj):
+    """Before a curator changes what a version says, keep what the register said (see register.contents)."""
+    if isinstance(obj, AgreementVersion) and obj.pk:
+        keep_current([obj.pk])
+    elif isinstance(obj, DatasetUse | VersionController) and obj.version_id:
+        keep_current([obj.version_id])
+
+
 @transaction.atomic
 def save_curated(obj, user, changed_fields, adding=False):
     """Save a curator's edit of `obj`; `changed_fields` are the model fields the curator changed."""
     changed_fields = [name for name in changed_fields if name != "curated_fields"]
+    _keep_register_content(obj)
     before = {}
     if not adding and obj.pk:
         old = type(obj).objects.get(pk=obj.pk)
@@ -75,6 +87,7 @@ def save_curated(obj, user, changed_fields, adding=False):
 
 @transaction.atomic
 def delete_curated(obj, user):
+    _keep_register_content(obj)
     snapshot = {f.name: [_plain(obj, f.name), None] for f in obj._meta.concrete_fields}
     record(user, obj, AuditEntry.Action.DELETE, snapshot)
     obj.delete()

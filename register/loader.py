@@ -13,8 +13,9 @@ Rules, in the register's words:
 - What a version says is what the newest edition (by month) that listed it says: an older edition imported
   later records its listing and its content snapshot but does not overwrite newer content. First and last
   editions of versions, agreements and files are worked out by edition month, not by import order.
-- Every listing is recorded (`VersionListing`) with a hash of what the edition said; each distinct content of a
-  version is kept once (`VersionContent`), so a page can show a version as any edition listed it.
+- Every listing is recorded (`VersionListing`) with a hash of what the edition said; the row holds the newest
+  content and any other is kept apart (`VersionContent`, see register.contents), so a page can show a version
+  as any edition listed it.
 - Only a full listing (the monthly register) withdraws: an agreement or version that the newest full listing
   of its register no longer lists, while an earlier one did, gets `withdrawn_in` = the first full listing
   without it. Listed again later, it is no longer withdrawn. Nothing is deleted.
@@ -24,20 +25,19 @@ Rules, in the register's words:
 - `register.events.announce` is called inside the transaction: listeners hear of the import once it commits.
 
 Speed: new rows are written with prepared multi-row statements (`insert_rows`), lookups are loaded once into
-dicts, and there are no per-row queries; the full-size synthetic register (105,000 file rows) loads in ~14 s
-after ~5.5 s of reading. Storing every version's content snapshot (`VersionContent`, ~100 MB of JSON on a
-first import) is the largest remaining cost; keeping snapshots only of superseded content would cut it.
+dicts, there are no per-row queries, and a version's content is stored apart only when it is not the row's
+own (register.contents). Figures: README, "Importing a register file".
 """
 
 import datetime
-import hashlib
-import json
 import time
 from collections import defaultdict
+from operator import attrgetter
 
 from django.db import connection, models, transaction
 from django.db.models import Count
 
+from register.contents import USE_FIELDS, VERSION_FIELDS, content, content_hash, keep_current
 from register.events import announce
 from register.import_report import ImportReport
 from register.importers.errors import RegisterFileError
@@ -59,29 +59,11 @@ from register.models import (
 from register.names import name_key, reference_key, slugify, split_reference, version_sort_key
 
 BATCH = 1000
+SQLITE_CACHE_KIB = 128 * 1024
 ID_CHUNK = 900  # ids per `__in` lookup: under SQLite's smallest limit on query parameters
 
-VERSION_FIELDS = [
-    "title",
-    "applicant_name",
-    "applicant_type",
-    "controllers_text",
-    "controller_arrangement",
-    "is_joint_controller",
-    "dsa_start",
-    "dsa_start_text",
-    "dsa_end",
-    "dsa_end_text",
-    "sublicensing",
-    "sublicensing_text",
-    "commercial",
-    "commercial_text",
-    "type_of_data_text",
-    *AgreementVersion.TEXT_FIELDS,
-]
 # The older quarterly register states only these about a version; it leaves the others alone.
 RELEASE_VERSION_FIELDS = ["applicant_name", *AgreementVersion.TEXT_FIELDS]
-USE_FIELDS = ["type_of_data", "sensitivity", "is_sensitive", "frequency", "legal_basis", "common_law_duty"]
 FILE_FIELDS = [
     "reference_text",
     "organisation_name",
@@ -188,17 +170,9 @@ def month_key(month, code=""):
 
 
 def content_of(record, uses):
-    """What an edition said about a version, as written, for its snapshot and hash."""
-    fields = {}
-    for name in VERSION_FIELDS:
-        value = getattr(record, name)
-        fields[name] = value.isoformat() if isinstance(value, datetime.date) else value
-    fields["controllers"] = list(record.controllers)
-    fields["datasets"] = [
-        {"dataset": use.dataset_name, **{name: getattr(use, name) for name in USE_FIELDS}} for use in uses
-    ]
-    encoded = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return fields, hashlib.sha256(encoded.encode()).hexdigest()
+    """What an edition said about a version, as written, and its hash."""
+    fields = content(record, record.controllers, uses)
+    return fields, content_hash(fields)
 
 
 class Loader:
@@ -371,11 +345,13 @@ class Loader:
         to_create, to_update, update_fields = [], [], set()
         self.applied = {}  # reference -> record, for versions whose content this edition sets
         listings = []  # (version object, content hash, fields)
+        superseded = []  # versions whose row content this edition replaces: kept first
+        older_contents = set()  # versions to which this (older) edition gave other content than the row's
         for record in self.contents.versions:
             agreement = self.agreement_for(record.reference)
             version = existing.get(record.reference)
             if record.listed:
-                snapshot, content_hash = content_of(record, uses_by_reference.get(record.reference, []))
+                snapshot, new_hash = content_of(record, uses_by_reference.get(record.reference, []))
             if version is None:
                 _, number = split_reference(record.reference)
                 parts = version_sort_key(number) if number else (0,)
@@ -389,6 +365,7 @@ class Loader:
                 if record.listed:
                     for name in fields:
                         setattr(version, name, getattr(record, name))
+                    version.content_hash = new_hash
                     version.applicant_id = self.organisation_id(record.applicant_name)
                     version.first_edition_id = version.last_edition_id = self.edition.pk
                     self.applied[record.reference] = record
@@ -401,6 +378,13 @@ class Loader:
                 if self.newer_or_same(version.last_edition_id):
                     self.applied[record.reference] = record
                     changed = self.apply(version, record, fields)
+                    if new_hash != version.content_hash:
+                        if version.content_hash:
+                            superseded.append(version.pk)
+                        version.content_hash = new_hash
+                        changed.append("content_hash")
+                elif new_hash != version.content_hash:
+                    older_contents.add(version.pk)
                     if record.applicant_name and "applicant" not in version.curated_fields:
                         applicant_id = self.organisation_id(record.applicant_name)
                         needs_link = "applicant_name" in changed or version.applicant_id is None
@@ -422,13 +406,13 @@ class Loader:
             else:
                 self.report.add("versions", "unchanged")
             if record.listed:
-                listings.append((version, content_hash, snapshot))
+                listings.append((version, new_hash, snapshot))
             elif version.pk is None or self.newer_or_same(version.last_edition_id):
                 # A Datasets sheet on its own (a CSV) states the datasets of versions it does not list.
                 self.uses_for.add(record.reference)
         self.progress("Writing agreement versions", len(to_create), len(self.contents.versions))
         names = ["agreement", "reference", "version", "version_major", "version_minor", *VERSION_FIELDS]
-        names += ["applicant", "first_edition", "last_edition", "notes", "curated_fields"]
+        names += ["applicant", "first_edition", "last_edition", "content_hash", "notes", "curated_fields"]
         attnames = [AgreementVersion._meta.get_field(name).attname for name in names]
         insert_rows(AgreementVersion, names, [[getattr(v, attname) for attname in attnames] for v in to_create])
         created_ids = {}
@@ -436,6 +420,7 @@ class Loader:
             created_ids.update(AgreementVersion.objects.filter(reference__in=chunk).values_list("reference", "id"))
         for version in to_create:
             version.pk = created_ids[version.reference]
+        keep_current(superseded, self.edition)  # before the rows change
         if to_update:
             AgreementVersion.objects.bulk_update(
                 to_update, sorted(update_fields | {"first_edition", "last_edition"}), batch_size=BATCH
@@ -444,12 +429,17 @@ class Loader:
         insert_rows(
             VersionListing,
             ["edition", "version", "content_hash"],
-            [(self.edition.pk, version.pk, content_hash) for version, content_hash, _ in listings],
+            [(self.edition.pk, version.pk, listed_hash) for version, listed_hash, _ in listings],
         )
+        # The row holds the newest content; other content is kept apart. The older quarterly registers state
+        # only part of a version, so what they said is always kept apart.
+        keep_all = self.contents.register == "release"
         new_contents = {}
-        for version, content_hash, snapshot in listings:
-            if (version.pk, content_hash) not in known_hashes:
-                new_contents[(version.pk, content_hash)] = (version.pk, content_hash, snapshot, self.edition.pk)
+        for version, listed_hash, snapshot in listings:
+            if (version.pk, listed_hash) in known_hashes:
+                continue
+            if keep_all or version.pk in older_contents:
+                new_contents[(version.pk, listed_hash)] = (version.pk, listed_hash, snapshot, self.edition.pk)
         insert_rows(VersionContent, ["version", "content_hash", "fields", "first_edition"], list(new_contents.values()))
         for version in self.version_objects.values():
             self.touched_agreements.add(version.agreement_id)
@@ -562,6 +552,7 @@ class Loader:
     # File releases --------------------------------------------------------------------------------------
 
     def load_files(self):
+        record_values = attrgetter(*("reference" if name == "reference_text" else name for name in FILE_FIELDS))
         files = self.contents.files
         total = len(files)
         self.progress("Writing file releases", 0, total)
@@ -577,8 +568,7 @@ class Loader:
         for done, record in enumerate(files, start=1):
             version = self.version_objects[record.reference]
             row = existing.get((record.file_reference, record.dataset_name))
-            values = {name: getattr(record, name) for name in FILE_FIELDS if name != "reference_text"}
-            values["reference_text"] = record.reference
+            values = record_values(record)  # in FILE_FIELDS order
             if row is None:
                 to_create.append(
                     (
@@ -590,7 +580,7 @@ class Loader:
                         self.dataset_id(record.dataset_name),
                         self.edition.pk,
                         self.edition.pk,
-                        *(values[name] for name in FILE_FIELDS),
+                        *values,
                         "",
                         [],
                     )
@@ -605,7 +595,7 @@ class Loader:
             changed = {}
             if self.newer_or_same(last_id):
                 curated = set(row[-1] or ())
-                for name, value in values.items():
+                for name, value in zip(FILE_FIELDS, values, strict=True):
                     current = row[positions[name]]
                     if current != value:
                         if name in curated:
@@ -772,6 +762,10 @@ def load(contents, *, code, source_name, sha256, dry_run=False, progress=None, n
         "files": len(contents.files),
     }
     month = edition_month(code)
+    if connection.vendor == "sqlite":
+        # Indexes of 100k new rows are built in a page cache far larger than SQLite's 2 MB default.
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
     with transaction.atomic():
         load_reference(verbosity=0)
         same_file = Edition.objects.filter(sha256=sha256).first()

@@ -297,6 +297,12 @@ class AgreementVersion(Curated):
         related_name="+",
         help_text="The first full edition that no longer listed it (kept, never deleted).",
     )
+    content_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="Which edition's content the row holds (register.contents): the newest edition that listed it.",
+    )
 
     objects = NaturalKeyManager("reference")
 

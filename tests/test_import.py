@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from register import actions, loader, synthetic
+from register.contents import listed_content
 from register.events import register_changed
 from register.importers.errors import RegisterFileError
 from register.importing import import_register_file
@@ -131,12 +132,37 @@ def test_editions_imported_in_any_order_give_the_same_history(tmp_path):
     version = AgreementVersion.objects.get(reference=row[0].strip())
     assert version.yielded_benefits == row[14]
     assert (version.first_edition, version.last_edition) == (october, november)
-    listings = VersionListing.objects.filter(version=version).order_by("edition__month")
+    listings = list(VersionListing.objects.filter(version=version).select_related("version").order_by("edition__month"))
     assert [listing.edition for listing in listings] == [october, november]
     assert listings[0].content_hash != listings[1].content_hash
-    contents = {c.content_hash: c.fields for c in VersionContent.objects.filter(version=version)}
-    assert contents[listings[1].content_hash]["yielded_benefits"] == row[14]
-    assert "Update: " not in contents[listings[0].content_hash]["yielded_benefits"].split("\n")[-1]
+    assert listed_content(listings[1])["yielded_benefits"] == row[14]  # the row's own
+    october_text = next(r for r in first.agreements if r.base == changed.base).versions[-1][14]
+    assert listed_content(listings[0])["yielded_benefits"] == october_text  # kept apart
+    assert VersionContent.objects.filter(version=version).count() == 1
+
+
+def test_what_each_edition_said_is_kept_when_a_newer_one_or_a_curator_changes_it(tmp_path, curator):
+    first = small_register(agreements=6)
+    second = synthetic.next_edition(first, "2025-11", added=0, changed=2, dropped=0)
+    run(write_register(first, tmp_path))
+    assert not VersionContent.objects.exists()  # a first import keeps each content once: in the rows
+    untouched = AgreementVersion.objects.order_by("reference").first()
+    register_title = untouched.title
+    untouched.title = "Corrected by a curator"
+    actions.save_curated(untouched, curator, ["title"])
+    run(write_register(second, tmp_path))
+    for listing in VersionListing.objects.select_related("version", "edition"):
+        said = listed_content(listing)
+        agreement = next(
+            a
+            for a in (first if listing.edition.code == "2025-10" else second).agreements
+            if any(row[0].strip() == listing.version.reference for row in a.versions)
+        )
+        row = next(row for row in agreement.versions if row[0].strip() == listing.version.reference)
+        assert said["title"] == row[1]
+        assert said["yielded_benefits"] == row[14]
+    october = VersionListing.objects.get(edition__code="2025-10", version=untouched)
+    assert listed_content(october)["title"] == register_title
 
 
 def test_an_agreement_listed_again_is_no_longer_withdrawn(tmp_path):

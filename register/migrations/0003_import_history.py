@@ -52,6 +52,11 @@ class Migration(migrations.Migration):
             field=models.ForeignKey(blank=True, help_text='The first full edition that no longer listed it (kept, never deleted).', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='register.edition'),
         ),
         migrations.AddField(
+            model_name='agreementversion',
+            name='content_hash',
+            field=models.CharField(blank=True, editable=False, help_text="Which edition's content the row holds (register.contents): the newest edition that listed it.", max_length=64),
+        ),
+        migrations.AddField(
             model_name='edition',
             name='lists_all_agreements',
             field=models.BooleanField(default=False, help_text='A full listing (the monthly register): agreements it no longer lists are withdrawn.'),

@@ -1,0 +1,106 @@
+"""What an edition said about a version: its content as written, its hash, and where that content is kept.
+
+A version's content is its Agreements row (as written), the spellings of its data controllers and its
+Datasets rows. Each edition's listing of the version (`VersionListing`) records the hash of what that
+edition said. The version's own row holds the content of the newest edition that listed it (its
+`content_hash`); a `VersionContent` keeps every other content: what an older edition said, and what the row
+held before a newer edition or a curator changed it (kept just before the change). So "this version as
+edition X listed it" is always answerable (`listed_content`) without storing every content twice: on a first
+import of the full register, that would double the ~100 MB of narrative text.
+"""
+
+import datetime
+import hashlib
+import json
+
+from register.models import AgreementVersion, DatasetUse, VersionContent, VersionController
+
+VERSION_FIELDS = [
+    "title",
+    "applicant_name",
+    "applicant_type",
+    "controllers_text",
+    "controller_arrangement",
+    "is_joint_controller",
+    "dsa_start",
+    "dsa_start_text",
+    "dsa_end",
+    "dsa_end_text",
+    "sublicensing",
+    "sublicensing_text",
+    "commercial",
+    "commercial_text",
+    "type_of_data_text",
+    *AgreementVersion.TEXT_FIELDS,
+]
+USE_FIELDS = ["type_of_data", "sensitivity", "is_sensitive", "frequency", "legal_basis", "common_law_duty"]
+ID_CHUNK = 900
+
+
+def _plain(value):
+    return value.isoformat() if isinstance(value, datetime.date) else value
+
+
+def content(source, controllers, uses):
+    """The content dict from a record or a row (`source`), controller spellings and dataset records or rows."""
+    fields = {name: _plain(getattr(source, name)) for name in VERSION_FIELDS}
+    fields["controllers"] = list(controllers)
+    fields["datasets"] = [
+        {"dataset": use.dataset_name, **{name: getattr(use, name) for name in USE_FIELDS}} for use in uses
+    ]
+    return fields
+
+
+def content_hash(fields):
+    """A hash of the content. The long texts are hashed as they are: JSON-escaping 100 MB of them cost seconds."""
+    digest = hashlib.sha256()
+    for name in sorted(fields):
+        value = fields[name]
+        text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
+        digest.update(f"\x1e{name}\x1f{type(value).__name__}\x1f".encode())
+        digest.update(text.encode())
+    return digest.hexdigest()
+
+
+def _rows_content(version_ids):
+    """{version id: content} rebuilt from the database rows of these versions."""
+    controllers, uses = {}, {}
+    for start in range(0, len(version_ids), ID_CHUNK):
+        chunk = version_ids[start : start + ID_CHUNK]
+        for link in VersionController.objects.filter(version_id__in=chunk).order_by("version_id", "position"):
+            controllers.setdefault(link.version_id, []).append(link.spelling)
+        for use in DatasetUse.objects.filter(version_id__in=chunk).order_by("version_id", "position"):
+            uses.setdefault(use.version_id, []).append(use)
+    versions = AgreementVersion.objects.in_bulk(version_ids)
+    return {pk: content(version, controllers.get(pk, []), uses.get(pk, [])) for pk, version in versions.items()}
+
+
+def keep_current(version_ids, edition=None):
+    """Before a version's row changes, keep the register content it holds, unless that is kept already."""
+    version_ids = list(version_ids)
+    hashes = dict(
+        AgreementVersion.objects.filter(pk__in=version_ids).exclude(content_hash="").values_list("pk", "content_hash")
+    )
+    if not hashes:
+        return
+    kept = set(VersionContent.objects.filter(version_id__in=list(hashes)).values_list("version_id", "content_hash"))
+    missing = [pk for pk, value in hashes.items() if (pk, value) not in kept]
+    if not missing:
+        return
+    rebuilt = _rows_content(missing)
+    VersionContent.objects.bulk_create(
+        [
+            VersionContent(version_id=pk, content_hash=hashes[pk], fields=rebuilt[pk], first_edition=edition)
+            for pk in missing
+        ]
+    )
+
+
+def listed_content(listing):
+    """What `listing.edition` said about `listing.version`, or None where it was not recorded."""
+    stored = VersionContent.objects.filter(version_id=listing.version_id, content_hash=listing.content_hash).first()
+    if stored:
+        return stored.fields
+    if listing.content_hash and listing.content_hash == listing.version.content_hash:
+        return _rows_content([listing.version_id])[listing.version_id]
+    return None
