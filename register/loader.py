@@ -334,15 +334,32 @@ class Loader:
         for use in self.contents.datasets:
             uses_by_reference[use.reference].append(use)
         references = [version.reference for version in self.contents.versions]
+        # Versions are loaded without their long texts; only those whose content changes (or that a curator
+        # corrected) are loaded whole, to compare field by field. A monthly edition changes few.
         existing = {}
+        light = AgreementVersion.objects.defer(*AgreementVersion.TEXT_FIELDS)
         for chunk in chunks(references):
+            existing.update(light.filter(reference__in=chunk).in_bulk(field_name="reference"))
+        hashes = {
+            record.reference: content_of(record, uses_by_reference.get(record.reference, []))
+            for record in self.contents.versions
+            if record.listed
+        }
+        whole = [
+            reference
+            for reference, (_, new_hash) in hashes.items()
+            if reference in existing
+            and (new_hash != existing[reference].content_hash or existing[reference].curated_fields)
+            and self.newer_or_same(existing[reference].last_edition_id)
+        ]
+        for chunk in chunks(whole):
             existing.update(AgreementVersion.objects.filter(reference__in=chunk).in_bulk(field_name="reference"))
         known_hashes = set()
         for chunk in chunks([version.pk for version in existing.values()]):
             known_hashes.update(
                 VersionContent.objects.filter(version_id__in=chunk).values_list("version_id", "content_hash")
             )
-        to_create, to_update, update_fields = [], [], set()
+        to_create, to_update, update_fields, edition_moves = [], [], set(), []
         self.applied = {}  # reference -> record, for versions whose content this edition sets
         listings = []  # (version object, content hash, fields)
         superseded = []  # versions whose row content this edition replaces: kept first
@@ -351,7 +368,7 @@ class Loader:
             agreement = self.agreement_for(record.reference)
             version = existing.get(record.reference)
             if record.listed:
-                snapshot, new_hash = content_of(record, uses_by_reference.get(record.reference, []))
+                snapshot, new_hash = hashes[record.reference]
             if version is None:
                 _, number = split_reference(record.reference)
                 parts = version_sort_key(number) if number else (0,)
@@ -377,7 +394,9 @@ class Loader:
                 changed = []
                 if self.newer_or_same(version.last_edition_id):
                     self.applied[record.reference] = record
-                    changed = self.apply(version, record, fields)
+                    if new_hash != version.content_hash or version.curated_fields:
+                        changed = self.apply(version, record, fields)
+                        changed += self.link_applicant(version, record, changed)
                     if new_hash != version.content_hash:
                         if version.content_hash:
                             superseded.append(version.pk)
@@ -385,18 +404,14 @@ class Loader:
                         changed.append("content_hash")
                 elif new_hash != version.content_hash:
                     older_contents.add(version.pk)
-                    if record.applicant_name and "applicant" not in version.curated_fields:
-                        applicant_id = self.organisation_id(record.applicant_name)
-                        needs_link = "applicant_name" in changed or version.applicant_id is None
-                        if needs_link and version.applicant_id != applicant_id:
-                            version.applicant_id = applicant_id
-                            changed.append("applicant")
                 first, last = self.first_last(version.first_edition_id, version.last_edition_id)
                 edition_changed = (first, last) != (version.first_edition_id, version.last_edition_id)
                 version.first_edition_id, version.last_edition_id = first, last
-                if changed or edition_changed:
+                if changed:
                     to_update.append(version)
                     update_fields.update(changed)
+                elif edition_changed:
+                    edition_moves.append(version)
                 if changed:
                     self.report.add("versions", "changed")
                     self.report.references["changed_versions"].append(record.reference)
@@ -425,6 +440,11 @@ class Loader:
             AgreementVersion.objects.bulk_update(
                 to_update, sorted(update_fields | {"first_edition", "last_edition"}), batch_size=BATCH
             )
+        update_rows(
+            AgreementVersion,
+            ["first_edition", "last_edition"],
+            [(v.first_edition_id, v.last_edition_id, v.pk) for v in edition_moves],
+        )
         self.version_objects = {**existing, **{version.reference: version for version in to_create}}
         insert_rows(
             VersionListing,
@@ -443,6 +463,17 @@ class Loader:
         insert_rows(VersionContent, ["version", "content_hash", "fields", "first_edition"], list(new_contents.values()))
         for version in self.version_objects.values():
             self.touched_agreements.add(version.agreement_id)
+
+    def link_applicant(self, version, record, changed):
+        """Re-derive the applicant link only when the applicant's name changed (or none is linked yet)."""
+        if not record.applicant_name or "applicant" in version.curated_fields:
+            return []
+        applicant_id = self.organisation_id(record.applicant_name)
+        needs_link = "applicant_name" in changed or version.applicant_id is None
+        if needs_link and version.applicant_id != applicant_id:
+            version.applicant_id = applicant_id
+            return ["applicant"]
+        return []
 
     def apply(self, obj, record, fields, record_fields=None):
         """Set `obj`'s fields from `record` except curated ones; returns the names of the fields changed."""

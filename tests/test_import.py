@@ -410,3 +410,23 @@ def test_generate_register_command_writes_the_official_sheets(tmp_path):
     assert book.get_sheet_by_name("DataReleases").to_python()[0] == synthetic.RELEASE_HEADERS
     dates = [row[6] for row in book.get_sheet_by_name("Agreements").to_python()[1:]]
     assert any(isinstance(value, datetime.date) for value in dates)
+
+
+def test_a_newer_edition_that_renames_the_applicant_relinks_it_unless_a_curator_linked_it(tmp_path, curator):
+    first = small_register(agreements=4)
+    second = synthetic.next_edition(first, "2025-11", added=0, changed=0, dropped=0)
+    renamed, kept = second.agreements[0].versions[0], second.agreements[1].versions[0]
+    renamed[2] = kept[2] = "UNIVERSITY OF NEWTOWN"
+    run(write_register(first, tmp_path))
+    curated = AgreementVersion.objects.get(reference=kept[0].strip())
+    curated.applicant = Organisation.objects.get(slug="nhs-greater-manchester-integrated-care-board")
+    actions.save_curated(curated, curator, ["applicant"])
+    report = import_register_file(write_register(second, tmp_path))
+    version = AgreementVersion.objects.get(reference=renamed[0].strip())
+    assert version.applicant_name == "UNIVERSITY OF NEWTOWN"
+    assert version.applicant.name == "UNIVERSITY OF NEWTOWN"
+    assert version.applicant.kind == Organisation.Kind.UNIVERSITY
+    curated.refresh_from_db()
+    assert curated.applicant.slug == "nhs-greater-manchester-integrated-care-board"
+    assert curated.applicant_name == "UNIVERSITY OF NEWTOWN"
+    assert report.counts["versions"]["changed"] == 2
