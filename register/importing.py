@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 from django.conf import settings
-from django.db import close_old_connections
 from django.utils import timezone
 
 from register import loader
@@ -98,5 +97,4 @@ def execute_run(run_id):
         run.edition = None if report.dry_run else Edition.objects.filter(code=report.edition).first()
     run.finished_at = timezone.now()
     run.save()
-    close_old_connections()
     return run
