@@ -55,10 +55,6 @@ class ImportReport:
             }
         )
 
-    @property
-    def changed_anything(self):
-        return not self.already_imported and not self.dry_run
-
     def as_dict(self):
         references = {key: sorted(values)[:LIST_LIMIT] for key, values in self.references.items()}
         return {

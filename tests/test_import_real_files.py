@@ -138,3 +138,26 @@ def test_the_greater_manchester_icb_page_counts_the_files_of_every_agreement_it_
     text = page_text(response)
     assert f"{expected} data files in total were disseminated" in text
     assert f"Agreements ({len(held)})" in text
+
+
+def test_a_csv_of_a_real_sheet_imports(tmp_path):
+    """The 2017 DataReleases sheet saved as CSV (headed `us` for the dataset, notes inside headers)."""
+    import csv
+
+    import openpyxl
+
+    source = shared_file(RELEASE_2017)
+    book = openpyxl.load_workbook(source, read_only=True, data_only=True)
+    path = tmp_path / "releases-2017.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        rows = 0
+        for row in book["DataReleases"].iter_rows(values_only=True):
+            writer.writerow(["" if cell is None else cell for cell in row])
+            rows += 1
+    book.close()
+    call_command("import_register", str(path), "--edition", "2017-11", stdout=None)
+    edition = Edition.objects.get(code="2017-11")
+    assert edition.register == Edition.Register.RELEASE
+    assert FileRelease.objects.count() == rows - 1
+    assert FileRelease.objects.filter(dataset_name="Hospital Episode Statistics Admitted Patient Care").exists()
