@@ -75,7 +75,7 @@ def data_changed(sender, **kwargs):
 def validators(version):
     token, changed_at = version
     etag = quote_etag(f"{RELEASE}-{token}")
-    return f"W/{etag}", max(changed_at, RELEASED_AT).timestamp()
+    return f"W/{etag}", int(max(changed_at, RELEASED_AT).timestamp())  # HTTP dates have whole seconds
 
 
 def page_key(request, version):

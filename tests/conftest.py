@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.cache import cache
 from django.core.management import call_command
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
@@ -41,3 +42,10 @@ def curator(db):
 def curator_client(client, curator):
     client.force_login(curator)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _empty_page_cache():
+    """Each test starts with an empty page cache (register.caching). The data version rolls back with each test's
+    transaction, so a page one test cached could otherwise be served to the next one with other data."""
+    cache.clear()
