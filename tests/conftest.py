@@ -1,4 +1,5 @@
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -49,3 +50,19 @@ def _empty_page_cache():
     """Each test starts with an empty page cache (register.caching). The data version rolls back with each test's
     transaction, so a page one test cached could otherwise be served to the next one with other data."""
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def scratch_databases(tmp_path_factory):
+    from tests.scratch import ScratchDatabases
+
+    databases = ScratchDatabases(tmp_path_factory.mktemp("scratch"))
+    yield databases
+    databases.drop_all()
+
+
+@pytest.fixture
+def scratch_database(scratch_databases, request):
+    """The DATABASE_URL of a fresh, committed database (same engine as the run) with the reference
+    organisations and seed agreements, for tests that run manage.py, make or gunicorn against it."""
+    return scratch_databases.copy(re.sub(r"\W", "_", request.node.name)[-30:])
