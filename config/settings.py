@@ -85,6 +85,7 @@ MIDDLEWARE = [
     # Before anything asks for the Host header, so a load balancer can call /healthz by IP address.
     "register.health.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "register.input_guard.InputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

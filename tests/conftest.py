@@ -66,3 +66,14 @@ def scratch_database(scratch_databases, request):
     """The DATABASE_URL of a fresh, committed database (same engine as the run) with the reference
     organisations and seed agreements, for tests that run manage.py, make or gunicorn against it."""
     return scratch_databases.copy(re.sub(r"\W", "_", request.node.name)[-30:])
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The bad-input harness's counts: generated requests per URL pattern (tests/test_bad_input.py)."""
+    from tests.fuzzing import EXAMPLES
+
+    if EXAMPLES:
+        terminalreporter.section("generated bad-input requests per URL pattern")
+        for name, count in sorted(EXAMPLES.items()):
+            terminalreporter.write_line(f"{name}: {count}")
+        terminalreporter.write_line(f"total: {sum(EXAMPLES.values())}")
