@@ -9,18 +9,29 @@ written by the client and could be forged to dodge the lock-out.
 `lockout_response` is the page (429) a locked-out sign-in attempt gets instead of the login form.
 """
 
+import ipaddress
+
 from axes.helpers import get_client_username, get_cool_off, get_failure_limit
 from django.conf import settings
 from django.contrib import admin
 from django.shortcuts import render
 
 
+def _address(text):
+    try:
+        return str(ipaddress.ip_address((text or "").strip()))
+    except ValueError:
+        return None
+
+
 def client_ip(request):
+    """The client's IP address, or None when there is none to be had (requests made inside the process)."""
     proxies = settings.TRUSTED_PROXY_COUNT
-    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    forwarded = [part for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
     if proxies > 0 and len(forwarded) >= proxies:
-        return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR") or "unknown"
+        # A proxy writes a well-formed address; anything else means the header did not come from it.
+        return _address(forwarded[-proxies]) or _address(request.META.get("REMOTE_ADDR"))
+    return _address(request.META.get("REMOTE_ADDR"))
 
 
 def lockout_response(request, original_response=None, credentials=None):

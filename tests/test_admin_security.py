@@ -110,6 +110,10 @@ def test_client_ip_believes_only_the_trusted_proxies(settings):
     assert client_ip(request) == "6.6.6.6"
     settings.TRUSTED_PROXY_COUNT = 3  # fewer entries than proxies: the request did not come through them all
     assert client_ip(request) == "10.0.0.2"
+    settings.TRUSTED_PROXY_COUNT = 1
+    garbled = RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.7, unknown")
+    assert client_ip(garbled) == "10.0.0.2"
+    assert client_ip(RequestFactory().get("/", REMOTE_ADDR="")) is None
 
 
 def test_staff_only_a_member_without_staff_status_cannot_sign_in(client, db, login_url):
