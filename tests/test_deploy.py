@@ -114,14 +114,14 @@ def served(scratch_database, tmp_path):
                 pass
             assert time.monotonic() < deadline, f"gunicorn did not answer within 60 s:\n{log.read_text()}"
             time.sleep(0.25)
-        yield port, static_root, log
+        yield port, static_root, log, scratch_database
     finally:
         server.terminate()
         server.wait(timeout=30)
 
 
 def test_the_dockerfile_command_serves_the_site_under_production_settings(served):
-    port, static_root, log = served
+    port, static_root, log, database_url = served
 
     # A load balancer checks health by IP address, over plain HTTP.
     status, headers, body = fetch(port, "/healthz", host="10.1.2.3:8000")
@@ -151,6 +151,26 @@ def test_the_dockerfile_command_serves_the_site_under_production_settings(served
     assert "max-age=31536000" in headers["Cache-Control"]
     assert "immutable" in headers["Cache-Control"]
     assert css == (ROOT / "static" / "css" / "site.css").read_bytes()
+
+    # Every worker sees a change of the data version made by another process: no stale 304, then a 304 again.
+    secure = {"X-Forwarded-Proto": "https"}
+    status, headers, _ = fetch(port, AGREEMENT, **secure)
+    old_etag = headers["ETag"]
+    assert fetch(port, AGREEMENT, **secure, **{"If-None-Match": old_etag})[0] == 304
+    bump = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", "from register import caching; caching.bump()"],
+        cwd=ROOT,
+        env=production_env(DATABASE_URL=database_url),
+        capture_output=True,
+        text=True,
+    )
+    assert bump.returncode == 0, bump.stderr
+    answers = [fetch(port, AGREEMENT, **secure, **{"If-None-Match": old_etag}) for _ in range(6)]
+    assert {status for status, _, _ in answers} == {200}
+    new_etags = {headers["ETag"] for _, headers, _ in answers}
+    assert len(new_etags) == 1
+    assert old_etag not in new_etags
+    assert {fetch(port, AGREEMENT, **secure, **{"If-None-Match": etag})[0] for etag in list(new_etags) * 4} == {304}
 
     # The access log goes to stdout (here, the log file), one line per request.
     time.sleep(0.5)
