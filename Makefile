@@ -10,7 +10,8 @@ DEV_ENV := DJANGO_DEBUG=1
 # The first Python 3.12+ found: pyenv reads .python-version; otherwise python3.14 ... python3 on PATH.
 PYTHON ?= $(firstword $(foreach p,python3 python3.14 python3.13 python3.12,$(shell command -v $(p) >/dev/null 2>&1 && $(p) -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && echo $(p))))
 
-.PHONY: run test lint format install install-dev migrate fixtures import bench-import clean check-deploy
+.PHONY: run test lint format install install-dev migrate fixtures import bench-import clean check-deploy \
+	test-postgres backup restore
 
 $(VENV)/.created:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -61,6 +62,26 @@ format: install-dev
 
 test: install-dev lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The whole suite again on PostgreSQL (pytest-django creates and drops test_$(PGNAME)); skipped with a message
+# when no server answers. PGURL names the server; PGNAME lets engineers sharing one server keep apart.
+PGNAME ?= register
+PGURL ?= postgres://postgres@127.0.0.1:5432/$(PGNAME)
+test-postgres: install-dev
+	@if $(PY) scripts/postgres_reachable.py "$(PGURL)"; then \
+	  echo "Running the test suite on PostgreSQL ($(PGURL))"; \
+	  DATABASE_URL="$(PGURL)" $(PY) -m pytest $(PYTEST_ARGS); \
+	else echo "Skipping the PostgreSQL run: no server answers at $(PGURL) (set PGURL to test on another)."; fi
+
+# Back up or restore the database in DATABASE_URL (default: db.sqlite3). Development mode unless
+# DJANGO_SECRET_KEY is set. make backup [BACKUP=path]   make restore BACKUP=path (keeps what it replaces)
+MANAGE_ENV := $(if $(DJANGO_SECRET_KEY),,DJANGO_DEBUG=1)
+backup: install
+	$(MANAGE_ENV) $(PY) manage.py backup $(if $(BACKUP),"$(BACKUP)")
+
+restore: install
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=var/backups/register-....sqlite3 (or .dump)" >&2; exit 2; }
+	$(MANAGE_ENV) $(PY) manage.py restore --no-input "$(BACKUP)"
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -5,10 +5,12 @@ without a real DJANGO_SECRET_KEY, naming the variable that is missing.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -53,6 +55,13 @@ elif not DEBUG and (len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecu
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
+# Where the curator admin lives: a path of its own makes it less of a target for scripted login attempts.
+ADMIN_PATH = os.environ.get("DJANGO_ADMIN_PATH", "admin/")
+if not ADMIN_PATH.endswith("/") or ADMIN_PATH.startswith("/") or ADMIN_PATH == "/" or "//" in ADMIN_PATH:
+    raise ImproperlyConfigured(
+        f"DJANGO_ADMIN_PATH must be a relative path ending in '/', like 'admin/' or 'curate-7f3k/', not {ADMIN_PATH!r}."
+    )
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -63,18 +72,34 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django_filters",
+    "axes",
     "register",
 ]
 
 MIDDLEWARE = [
+    # Outermost: security headers go on every response, static files and health checks included.
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "register.headers.PermissionsPolicyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Before anything asks for the Host header, so a load balancer can call /healthz by IP address.
+    "register.health.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "register.input_guard.InputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "register.caching.DataVersionCacheMiddleware",
+    # Last, as django-axes asks: turns a locked-out login attempt into the lock-out page.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out login before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -90,6 +115,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
                 "register.context_processors.site",
             ],
             "builtins": ["register.templatetags.register_tags"],
@@ -104,7 +130,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # An unreachable server fails fast, so /healthz answers 503 before the load balancer gives up.
+    DATABASES["default"]["OPTIONS"] = {"connect_timeout": int(os.environ.get("DJANGO_DB_CONNECT_TIMEOUT", "5"))}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers carry on while an import writes; the busy timeout waits for the writer instead of failing.
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
@@ -130,7 +159,7 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Hashed names (cacheable for a year) in production; tests and development use plain names so that they
 # need no collectstatic run first.
@@ -170,6 +199,65 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# A load balancer checks /healthz over plain HTTP; everything else is redirected to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Content-Security-Policy (Django's own middleware). Public pages carry no inline script or style at all;
+# the admin marks its few inline blocks with the per-response nonce, so no 'unsafe-inline' anywhere.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# Browser features the site never uses, refused for it and anything it might embed (register.headers).
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for one user name from one address,
+# that pair is locked for AXES_COOLOFF_TIME (each further failure restarts it). Keyed on the pair, so a stranger
+# cannot lock a curator out from elsewhere. `manage.py axes_reset_username NAME` unlocks early.
+AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("DJANGO_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "register.throttle.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "register.throttle.client_ip"
+# How many proxies (load balancer, CDN) stand in front of gunicorn and append to X-Forwarded-For; 0 trusts none.
+TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
+
+# Public pages are cached per data version (register.caching): one copy per page until an import or a curator's
+# edit changes the register. The default local-memory cache is per worker process, which is all this needs.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 2000}}}
+PAGE_CACHE_SECONDS = int(os.environ.get("DJANGO_PAGE_CACHE_SECONDS", "86400"))
+PAGE_CACHE_MAX_BYTES = int(os.environ.get("DJANGO_PAGE_CACHE_MAX_BYTES", str(2 * 1024 * 1024)))
 
 LOGGING = {
     "version": 1,

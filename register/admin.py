@@ -19,6 +19,7 @@ from register.models import (
     Dataset,
     DatasetAlias,
     DatasetUse,
+    DataVersion,
     Edition,
     FileRelease,
     Organisation,
@@ -97,7 +98,7 @@ class OrganisationAdmin(AuditedAdmin):
     def spellings(self, obj):
         return obj.spelling_count
 
-    @admin.action(description="Merge the selected organisations into one of them")
+    @admin.action(description="Merge the selected organisations into one of them", permissions=["change"])
     def merge_organisations(self, request, queryset):
         organisations = list(queryset.order_by("name"))
         if len(organisations) < 2:
@@ -310,6 +311,23 @@ class AuditEntryAdmin(admin.ModelAdmin):
             "<table><thead><tr><th>Field</th><th>Before</th><th>After</th></tr></thead><tbody>{}</tbody></table>",
             format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
         )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DataVersion)
+class DataVersionAdmin(admin.ModelAdmin):
+    """When the public pages last changed (register.caching): shown, never edited."""
+
+    list_display = ["changed_at", "token"]
+    readonly_fields = ["changed_at", "token"]
 
     def has_add_permission(self, request):
         return False

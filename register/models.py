@@ -522,3 +522,20 @@ def unique_slug(model, name, exclude_pk=None):
     while model.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
+
+
+class DataVersion(models.Model):
+    """One row whose token changes whenever the register's content does: imports and curators' edits.
+
+    Kept in the database so that every gunicorn worker sees a change at once; register.caching keys cached
+    pages and HTTP validators (ETag, Last-Modified) on it.
+    """
+
+    token = models.CharField(max_length=32, help_text="A new random value after every change.")
+    changed_at = models.DateTimeField(default=timezone.now, help_text="When the register's content last changed.")
+
+    class Meta:
+        verbose_name = "data version"
+
+    def __str__(self):
+        return f"Register content as of {self.changed_at:%Y-%m-%d %H:%M:%S %Z}"

@@ -1,8 +1,10 @@
 import os
+import re
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.cache import cache
 from django.core.management import call_command
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
@@ -41,3 +43,37 @@ def curator(db):
 def curator_client(client, curator):
     client.force_login(curator)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _empty_page_cache():
+    """Each test starts with an empty page cache (register.caching). The data version rolls back with each test's
+    transaction, so a page one test cached could otherwise be served to the next one with other data."""
+    cache.clear()
+
+
+@pytest.fixture(scope="session")
+def scratch_databases(tmp_path_factory):
+    from tests.scratch import ScratchDatabases
+
+    databases = ScratchDatabases(tmp_path_factory.mktemp("scratch"))
+    yield databases
+    databases.drop_all()
+
+
+@pytest.fixture
+def scratch_database(scratch_databases, request):
+    """The DATABASE_URL of a fresh, committed database (same engine as the run) with the reference
+    organisations and seed agreements, for tests that run manage.py, make or gunicorn against it."""
+    return scratch_databases.copy(re.sub(r"\W", "_", request.node.name)[-30:])
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The bad-input harness's counts: generated requests per URL pattern (tests/test_bad_input.py)."""
+    from tests.fuzzing import EXAMPLES
+
+    if EXAMPLES:
+        terminalreporter.section("generated bad-input requests per URL pattern")
+        for name, count in sorted(EXAMPLES.items()):
+            terminalreporter.write_line(f"{name}: {count}")
+        terminalreporter.write_line(f"total: {sum(EXAMPLES.values())}")

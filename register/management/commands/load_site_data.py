@@ -7,6 +7,7 @@ overwritten by reloading it.
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from register.events import announce
 from register.models import Edition, Organisation
 
 REFERENCE_ICB_COUNT = 42
@@ -30,11 +31,14 @@ class Command(BaseCommand):
         parser.add_argument("--no-seed", action="store_true", help="Load only the reference organisations.")
 
     def handle(self, *args, no_seed=False, verbosity=1, **options):
-        if not load_reference(verbosity):
+        loaded = load_reference(verbosity)
+        if not loaded:
             self.stdout.write("Reference organisations: already loaded.")
-        if no_seed:
-            return
-        if Edition.objects.filter(code="seed").exists():
-            self.stdout.write("Seed agreements: already loaded.")
-        else:
-            call_command("loaddata", "seed_agreements", verbosity=verbosity)
+        if not no_seed:
+            if Edition.objects.filter(code="seed").exists():
+                self.stdout.write("Seed agreements: already loaded.")
+            else:
+                call_command("loaddata", "seed_agreements", verbosity=verbosity)
+                loaded = True
+        if loaded:
+            announce()  # derived data (cached pages) must not outlive what was just loaded

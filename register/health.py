@@ -1,0 +1,43 @@
+"""/healthz: is this process up and can it reach its database? For load balancers and container health checks.
+
+200 `{"status": "ok", "database": "ok"}` when a query succeeds; 503 `{"status": "unavailable", "database":
+"unreachable"}` when it does not (the reason goes to the log, not to the caller). The middleware answers it
+before anything reads the Host header, so a balancer may call it by IP address, and settings exempt it from
+the HTTPS redirect, so it may call it over plain HTTP. It is never cached.
+"""
+
+import logging
+
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+
+logger = logging.getLogger(__name__)
+
+HEALTH_PATH = "/healthz"
+
+
+@never_cache
+def healthz(request):
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        logger.exception("Health check: the database is unreachable")
+        connection.close_if_unusable_or_obsolete()
+        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+healthz.page_cache_exempt = True
+
+
+class HealthCheckMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info == HEALTH_PATH and request.method in ("GET", "HEAD"):
+            return healthz(request)
+        return self.get_response(request)

@@ -1,0 +1,114 @@
+"""Bad input, generated (hypothesis): every URL pattern of the public site (read from the resolver, so pages
+added later are covered), with generated path values and, for every query parameter a page reads or a
+FilterSet declares, generated values. Never a 500: always a clear 4xx page or a correct page.
+
+FUZZ_EXAMPLES sets the examples per URL pattern (default 60); the counts run are printed at the end.
+"""
+
+import os
+import re
+
+import pytest
+from django.db import transaction
+from django.urls import NoReverseMatch, resolve, reverse
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from tests import fuzzing
+from tests.urlwalk import object_urls, public_routes, sample_url
+
+MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))
+
+
+def path_values(route, parameter, known_urls):
+    converter = route.converters[parameter]
+    real = sorted(
+        {
+            match.kwargs[parameter]
+            for match in map(resolve, known_urls)
+            if match.view_name == route.name and parameter in match.kwargs
+        }
+    )
+    fits = [value for value in fuzzing.NASTY if converter.regex and _fits(converter, value)]
+    options = [st.from_regex(converter.regex, fullmatch=True), st.sampled_from(fits or ["x"])]
+    if real:
+        options.append(st.sampled_from(real))
+    return st.one_of(*options)
+
+
+def _fits(converter, value):
+    return re.fullmatch(converter.regex, value) is not None
+
+
+@pytest.mark.parametrize("route", public_routes(), ids=lambda route: route.name)
+def test_no_generated_address_or_query_gets_a_server_error(client, seed_data, monkeypatch, route):
+    known_urls = object_urls(per_model=5)
+    page = sample_url(route, known_urls)
+    names, sample = fuzzing.record_parameters(monkeypatch, client, page)
+    offered = fuzzing.offered_values(sample)
+    names |= set(offered) | fuzzing.filterset_fields(route.callback)
+    kwargs_strategy = st.fixed_dictionaries(
+        {parameter: path_values(route, parameter, known_urls) for parameter in route.converters}
+    )
+
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(kwargs=kwargs_strategy, query=fuzzing.query_strategy(names, offered), raw=st.none() | fuzzing.RAW_QUERIES)
+    def one_request(kwargs, query, raw):
+        try:
+            url = reverse(route.name, kwargs=kwargs)
+        except NoReverseMatch:
+            assume(False)
+        fuzzing.EXAMPLES[route.name] += 1
+        # A savepoint per request: a failing query must not poison the rest of the run's transaction.
+        with transaction.atomic():
+            response = client.get(f"{url}?{raw}") if raw is not None else client.get(url, query)
+            fuzzing.check_answer(response, url)
+
+    one_request()
+    assert fuzzing.EXAMPLES[route.name] > 0
+
+
+def test_a_nul_character_in_the_address_or_a_query_gets_a_clear_400_page(client, seed_data):
+    from tests.pagetext import page_text
+
+    in_path = client.get("/agreements/DARS%00NIC/")
+    assert in_path.status_code == 400
+    assert "The address contains a NUL character (%00)" in page_text(in_path)
+    in_query = client.get(reverse("register:organisation", args=["nhs-bolton-ccg"]), {"q": "bolton\x00"})
+    assert in_query.status_code == 400
+    assert "The query parameter “q” contains a NUL character" in page_text(in_query)
+
+
+def test_the_harness_finds_the_parameters_a_page_reads(curator_client, monkeypatch, seed_data):
+    # The admin's change list reads its search box and page number from the query: the recorder must see them.
+    names, response = fuzzing.record_parameters(
+        monkeypatch, curator_client, reverse("admin:register_organisation_changelist")
+    )
+    assert response.status_code == 200
+    assert {"q", "p"} <= names
+    assert "q" in fuzzing.offered_values(response)
+
+
+def test_the_harness_reads_the_fields_of_a_declared_filterset():
+    import django_filters
+
+    from register.models import AgreementVersion
+
+    class VersionFilter(django_filters.FilterSet):
+        applicant = django_filters.CharFilter(field_name="applicant__name", lookup_expr="icontains")
+        start = django_filters.DateFromToRangeFilter(field_name="dsa_start")
+
+        class Meta:
+            model = AgreementVersion
+            fields = ["commercial"]
+
+    def view(request):
+        return None
+
+    view.filterset_class = VersionFilter
+    assert fuzzing.filterset_fields(view) == {"applicant", "start_after", "start_before", "commercial"}

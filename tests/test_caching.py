@@ -1,0 +1,125 @@
+"""Honest caching: public pages carry validators from the data version, a repeat with them gets 304, a cached copy
+is served until the register changes, and a curator's edit or an import shows at once."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils.http import http_date
+
+from register import actions, caching
+from register.events import announce
+from register.models import DataVersion, Edition, Organisation
+from tests.admin_forms import change_form_data
+from tests.pagetext import page_text
+
+ICB = "nhs-greater-manchester-integrated-care-board"
+
+
+@pytest.fixture
+def page(seed_data):
+    return reverse("register:organisation", args=[ICB])
+
+
+def test_a_public_page_carries_validators_and_a_repeat_with_them_gets_304(client, page, django_assert_num_queries):
+    first = client.get(page)
+    assert first.status_code == 200
+    assert first["ETag"].startswith('W/"')
+    assert "no-cache" in first["Cache-Control"]
+    assert "public" in first["Cache-Control"]
+    with django_assert_num_queries(1):  # the data version, nothing else: no rendering
+        repeat = client.get(page, headers={"if-none-match": first["ETag"]})
+    assert repeat.status_code == 304
+    assert repeat.content == b""
+    assert repeat["ETag"] == first["ETag"]
+    by_date = client.get(page, headers={"if-modified-since": first["Last-Modified"]})
+    assert by_date.status_code == 304
+    stale = client.get(page, headers={"if-none-match": 'W/"something-else"'})
+    assert stale.status_code == 200
+
+
+def test_a_cached_page_is_served_without_rendering_and_is_the_same_page(client, page, django_assert_num_queries):
+    first = client.get(page)
+    assert first["X-Page-Cache"] == "miss"
+    with django_assert_num_queries(1):
+        second = client.get(page)
+    assert second["X-Page-Cache"] == "hit"
+    assert second.status_code == 200
+    assert second.content == first.content
+    assert second["Content-Type"] == first["Content-Type"]
+    assert second["Content-Security-Policy"] == first["Content-Security-Policy"]
+    other_query = client.get(page, {"x": "1"})
+    assert other_query["X-Page-Cache"] == "miss"
+
+
+def test_a_curator_edit_in_the_admin_shows_at_once(client, page, curator, django_capture_on_commit_callbacks):
+    before = client.get(page)
+    assert "A note from the curators" not in page_text(before)
+    organisation = Organisation.objects.get(slug=ICB)
+    editor = Client()
+    editor.force_login(curator)
+    url = reverse("admin:register_organisation_change", args=[organisation.pk])
+    data = change_form_data(editor.get(url), notes="A note from the curators")
+    with django_capture_on_commit_callbacks(execute=True):
+        saved = editor.post(url, data)
+    assert saved.status_code == 302
+    after = client.get(page, headers={"if-none-match": before["ETag"]})
+    assert after.status_code == 200
+    assert after["X-Page-Cache"] == "miss"
+    assert after["ETag"] != before["ETag"]
+    assert "A note from the curators" in page_text(after)
+
+
+def test_an_import_announcement_renews_the_data_version(page, client, django_capture_on_commit_callbacks):
+    before = DataVersion.objects.get()
+    etag = client.get(page)["ETag"]
+    with django_capture_on_commit_callbacks(execute=True):
+        announce({1, 2}, Edition.objects.get(code="seed"))
+    after = DataVersion.objects.get()
+    assert after.token != before.token
+    assert after.changed_at >= before.changed_at
+    assert client.get(page, headers={"if-none-match": etag}).status_code == 200
+
+
+def test_nothing_changes_the_version_until_the_change_commits(page, curator, django_capture_on_commit_callbacks):
+    before = DataVersion.objects.get().token
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        actions.save_curated(Organisation.objects.get(slug=ICB), curator, ["notes"])
+    assert DataVersion.objects.get().token == before
+    assert len(callbacks) == 1
+
+
+def test_last_modified_follows_the_data_change(client, page):
+    caching.bump()
+    changed_at = DataVersion.objects.get().changed_at
+    response = client.get(page)
+    assert response["Last-Modified"] == http_date(max(changed_at, caching.RELEASED_AT).timestamp())
+
+
+def test_signed_in_visitors_and_the_admin_get_fresh_uncached_pages(curator_client, page):
+    for url in (page, reverse("admin:index")):
+        response = curator_client.get(url)
+        assert response.status_code == 200
+        assert "ETag" not in response
+        assert "X-Page-Cache" not in response
+
+
+def test_error_pages_and_redirects_are_not_cached(client, seed_data):
+    missing = client.get(reverse("register:organisation", args=["no-such-body"]))
+    assert missing.status_code == 404
+    assert "ETag" not in missing
+    moved = client.get(reverse("register:agreement", args=["dars-nic-616054-m4c8k"]))
+    assert moved.status_code == 301
+    assert "ETag" not in moved
+
+
+def test_health_checks_are_never_cached(client, db):
+    response = client.get(reverse("healthz"))
+    assert "no-store" in response["Cache-Control"]
+    assert "ETag" not in response
+
+
+def test_the_version_survives_a_missing_row(client, page):
+    DataVersion.objects.all().delete()
+    assert client.get(page).status_code == 200
+    caching.bump()
+    assert DataVersion.objects.count() == 1

@@ -1,0 +1,197 @@
+"""What the container relies on, checked without a Docker engine: the Dockerfile's shape, and its exact CMD
+serving the site under production settings from collected static files (pages, hashed static files with
+far-future caching, /healthz), as well as /healthz answering 503 when the database is out of reach."""
+
+import http.client
+import json
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.scratch import ROOT
+
+DOCKERFILE = (ROOT / "Dockerfile").read_text()
+AGREEMENT = "/agreements/DARS-NIC-616054-M4C8K/"
+HOST = "register.example.org"
+
+
+def dockerfile_cmd():
+    """The Dockerfile's CMD, in exec form, as a list of arguments."""
+    lines = [line for line in DOCKERFILE.splitlines() if line.startswith("CMD ")]
+    assert len(lines) == 1, "one CMD, in exec (JSON) form"
+    return json.loads(lines[0].removeprefix("CMD "))
+
+
+def production_env(**extra):
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    env.update(
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
+        DJANGO_ALLOWED_HOSTS=HOST,
+        DJANGO_CSRF_TRUSTED_ORIGINS=f"https://{HOST}",
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    )
+    env.update(extra)
+    return env
+
+
+def test_the_dockerfile_is_multi_stage_pinned_and_unprivileged():
+    bases = re.findall(r"^FROM (\S+)(?: AS (\w+))?", DOCKERFILE, flags=re.M)
+    assert len(bases) >= 2, "a build stage and a runtime stage"
+    for image, _stage in bases:
+        assert re.fullmatch(r"python:3\.12\.\d+-slim-bookworm@sha256:[0-9a-f]{64}", image), image
+    users = re.findall(r"^USER (\S+)", DOCKERFILE, flags=re.M)
+    assert users
+    assert users[-1] not in {"root", "0"}
+    assert re.search(r"manage\.py collectstatic --no-input", DOCKERFILE)
+    assert "HEALTHCHECK" in DOCKERFILE
+    assert "/healthz" in DOCKERFILE
+    assert dockerfile_cmd()[:3] == ["gunicorn", "--config", "gunicorn.conf.py"]
+
+
+def test_gunicorn_takes_its_workers_from_the_cpu_count_and_logs_access_to_stdout():
+    script = "import runpy; c = runpy.run_path('gunicorn.conf.py'); print(c['workers'], c['accesslog'], c['timeout'])"
+    default = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, env={})
+    workers, accesslog, timeout = default.stdout.split()
+    assert int(workers) == 2 * len(os.sched_getaffinity(0)) + 1
+    assert accesslog == "-"
+    assert 10 <= int(timeout) <= 120
+    chosen = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, env={"WEB_CONCURRENCY": "3"}
+    )
+    assert chosen.stdout.split()[0] == "3"
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def fetch(port, path, host=HOST, **headers):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+    try:
+        connection.request("GET", path, headers={"Host": host, **headers})
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def served(scratch_database, tmp_path):
+    """The Dockerfile's CMD, run as it is, on loopback, against a committed database and collected static files."""
+    static_root = tmp_path / "staticfiles"
+    env = production_env(DATABASE_URL=scratch_database, DJANGO_STATIC_ROOT=str(static_root))
+    collect = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert collect.returncode == 0, collect.stderr
+    port = free_port()
+    log = tmp_path / "gunicorn.log"
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            dockerfile_cmd(),
+            cwd=ROOT,
+            env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2"},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, f"gunicorn exited:\n{log.read_text()}"
+            try:
+                if fetch(port, "/healthz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, f"gunicorn did not answer within 60 s:\n{log.read_text()}"
+            time.sleep(0.25)
+        yield port, static_root, log, scratch_database
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_the_dockerfile_command_serves_the_site_under_production_settings(served):
+    port, static_root, log, database_url = served
+
+    # A load balancer checks health by IP address, over plain HTTP.
+    status, headers, body = fetch(port, "/healthz", host="10.1.2.3:8000")
+    assert status == 200
+    assert json.loads(body) == {"status": "ok", "database": "ok"}
+
+    # Plain HTTP is sent to HTTPS; behind the TLS proxy the page is served with the security headers.
+    status, headers, _ = fetch(port, AGREEMENT)
+    assert status == 301
+    assert headers["Location"] == f"https://{HOST}{AGREEMENT}"
+    status, headers, body = fetch(port, AGREEMENT, **{"X-Forwarded-Proto": "https"})
+    assert status == 200
+    assert "DSfC - NHS Greater Manchester Integrated Care Board" in body.decode()
+    assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert "object-src 'none'" in headers["Content-Security-Policy"]
+    status, _, _ = fetch(port, AGREEMENT, host="evil.example.com", **{"X-Forwarded-Proto": "https"})
+    assert status == 400  # hosts outside DJANGO_ALLOWED_HOSTS are refused
+
+    # The page links its stylesheet by hashed name; whitenoise serves that for a year, immutable.
+    manifest = json.loads((static_root / "staticfiles.json").read_text())["paths"]
+    hashed = "/static/" + manifest["css/site.css"]
+    assert hashed != "/static/css/site.css"
+    assert hashed in body.decode()
+    status, headers, css = fetch(port, hashed, **{"X-Forwarded-Proto": "https"})
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/css")
+    assert "max-age=31536000" in headers["Cache-Control"]
+    assert "immutable" in headers["Cache-Control"]
+    assert css == (ROOT / "static" / "css" / "site.css").read_bytes()
+
+    # Every worker sees a change of the data version made by another process: no stale 304, then a 304 again.
+    secure = {"X-Forwarded-Proto": "https"}
+    status, headers, _ = fetch(port, AGREEMENT, **secure)
+    old_etag = headers["ETag"]
+    assert fetch(port, AGREEMENT, **secure, **{"If-None-Match": old_etag})[0] == 304
+    bump = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", "from register import caching; caching.bump()"],
+        cwd=ROOT,
+        env=production_env(DATABASE_URL=database_url),
+        capture_output=True,
+        text=True,
+    )
+    assert bump.returncode == 0, bump.stderr
+    answers = [fetch(port, AGREEMENT, **secure, **{"If-None-Match": old_etag}) for _ in range(6)]
+    assert {status for status, _, _ in answers} == {200}
+    new_etags = {headers["ETag"] for _, headers, _ in answers}
+    assert len(new_etags) == 1
+    assert old_etag not in new_etags
+    assert {fetch(port, AGREEMENT, **secure, **{"If-None-Match": etag})[0] for etag in list(new_etags) * 4} == {304}
+
+    # The access log goes to stdout (here, the log file), one line per request.
+    time.sleep(0.5)
+    assert re.search(rf'"GET {re.escape(hashed)} HTTP/1\.1" 200', log.read_text())
+
+
+def test_healthz_answers_503_when_the_database_is_out_of_reach():
+    script = (
+        "from django.test import Client\n"
+        "response = Client().get('/healthz', headers={'host': '10.1.2.3'})\n"
+        "print(response.status_code, response.content.decode())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", script],
+        cwd=ROOT,
+        env=production_env(DATABASE_URL="postgres://nobody@127.0.0.1:1/nothing"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    status, body = result.stdout.strip().split(" ", 1)
+    assert status == "503", result.stdout + result.stderr
+    assert json.loads(body) == {"status": "unavailable", "database": "unreachable"}
+    assert "nobody" not in body  # the reason is logged, never shown
