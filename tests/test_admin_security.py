@@ -155,7 +155,9 @@ CONTENT_MODELS = {
 def test_curators_hold_exactly_what_curating_needs(db):
     held = set(Group.objects.get(name="Curators").permissions.values_list("content_type__app_label", "codename"))
     expected = {("register", f"{action}_{model}") for model in CONTENT_MODELS for action in ("add", "change", "view")}
-    expected |= {("register", f"view_{model}") for model in ("edition", "auditentry", "dataversion")}
+    read_only = ("edition", "auditentry", "dataversion", "importrun", "versionlisting", "versioncontent")
+    expected |= {("register", f"view_{model}") for model in read_only}
+    expected.add(("register", "add_importrun"))  # curators upload register files (issue 3)
     assert held == expected
 
 
