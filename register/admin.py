@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 from register import actions
 from register.models import (
     Agreement,
+    AgreementFacet,
     AgreementVersion,
     AuditEntry,
     Dataset,
@@ -310,6 +311,27 @@ class AuditEntryAdmin(admin.ModelAdmin):
             "<table><thead><tr><th>Field</th><th>Before</th><th>After</th></tr></thead><tbody>{}</tbody></table>",
             format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
         )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AgreementFacet)
+class AgreementFacetAdmin(admin.ModelAdmin):
+    """The agreement list's filter values, derived from register content: shown so curators can see how the
+    register's spellings were grouped; rebuilt automatically, so nobody edits them."""
+
+    list_display = ["agreement", "facet", "label", "value", "file_count"]
+    list_filter = ["facet"]
+    search_fields = ["agreement__reference", "label", "value"]
+    list_select_related = ["agreement"]
+    readonly_fields = ["agreement", "facet", "value", "label", "file_count"]
 
     def has_add_permission(self, request):
         return False

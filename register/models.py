@@ -427,3 +427,33 @@ def unique_slug(model, name, exclude_pk=None):
     while model.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
+
+
+class AgreementFacet(models.Model):
+    """One value an agreement has for one filter of the agreement list: a dataset, a legal basis, an edition...
+
+    Derived from register content by `register.facets` (never edited, never imported): rebuilt for the agreements
+    named whenever `register_changed` is sent, and in full by `manage.py rebuild_search_index`. Filters and their
+    counts read it, so the list needs no join through versions, dataset uses and 100k file rows.
+    """
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="facets")
+    facet = models.CharField(max_length=30, help_text="Which filter: dataset, legal_basis, edition...")
+    value = models.CharField(
+        max_length=200,
+        help_text="The value's key: spellings that differ only in case, spacing or punctuation share one.",
+    )
+    label = models.CharField(max_length=500, help_text="The value as the register writes it.")
+    file_count = models.PositiveIntegerField(default=0, help_text="Files released under the agreement with it.")
+
+    class Meta:
+        verbose_name = "list filter value (derived)"
+        verbose_name_plural = "list filter values (derived)"
+        ordering = ["agreement", "facet", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "facet", "value"], name="one_facet_value_per_agreement"),
+        ]
+        indexes = [models.Index(fields=["facet", "value"])]
+
+    def __str__(self):
+        return f"{self.facet}: {self.label}"

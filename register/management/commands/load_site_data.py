@@ -1,7 +1,7 @@
 """Load the site's reference data (ICBs, sub-ICB locations, CCGs) and the seed agreements, each only once.
 
 Run by `make run` every time: a fixture already loaded is left alone, so curators' edits are never
-overwritten by reloading it.
+overwritten by reloading it. Fixtures load without announcing a change, so it then rebuilds the search index.
 """
 
 from django.core.management import call_command
@@ -32,9 +32,9 @@ class Command(BaseCommand):
     def handle(self, *args, no_seed=False, verbosity=1, **options):
         if not load_reference(verbosity):
             self.stdout.write("Reference organisations: already loaded.")
-        if no_seed:
-            return
-        if Edition.objects.filter(code="seed").exists():
-            self.stdout.write("Seed agreements: already loaded.")
-        else:
-            call_command("loaddata", "seed_agreements", verbosity=verbosity)
+        if not no_seed:
+            if Edition.objects.filter(code="seed").exists():
+                self.stdout.write("Seed agreements: already loaded.")
+            else:
+                call_command("loaddata", "seed_agreements", verbosity=verbosity)
+        call_command("rebuild_search_index", verbosity=verbosity)
