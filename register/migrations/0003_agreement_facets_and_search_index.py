@@ -87,7 +87,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'list filter value (derived)',
                 'verbose_name_plural': 'list filter values (derived)',
                 'ordering': ['agreement', 'facet', 'value'],
-                'indexes': [models.Index(fields=['facet', 'value'], name='register_ag_facet_ac5f66_idx')],
+                'indexes': [models.Index(fields=['facet', 'value', 'agreement', 'label'], name='agreement_facet_counts')],
                 'constraints': [models.UniqueConstraint(fields=('agreement', 'facet', 'value'), name='one_facet_value_per_agreement')],
             },
         ),

@@ -1,0 +1,53 @@
+"""The agreement list (filters, search, facets), its downloads, and an agreement's page."""
+
+from django.shortcuts import redirect, render
+
+from register import downloads, listing, queries
+from register.filters import SORTS
+
+
+def agreement_list(request):
+    result = listing.agreement_list(request.GET)
+    status = 200 if result.valid else 400
+    return render(request, "register/agreement_list.html", {"list": result, "sorts": SORTS}, status=status)
+
+
+def agreement_detail(request, reference):
+    agreement, canonical = queries.find_agreement(reference)
+    if not canonical:
+        return redirect(agreement, permanent=True)
+    summary = queries.summarise_agreement(agreement)
+    context = {"summary": summary, "page_url": request.build_absolute_uri(agreement.get_absolute_url())}
+    return render(request, "register/agreement_detail.html", context)
+
+
+def _export(request, fmt):
+    filterset = listing.new_filterset(request.GET)
+    if not filterset.is_valid():
+        return downloads.query_error(
+            [f"{label} ({name}): {message}" for name, label, message in listing.form_errors(filterset)]
+        )
+    sort = listing.chosen_sort(filterset)
+    if sort == "relevance":
+        rows = downloads.agreements_in_order(ids=[pk for pk, _ in listing.ranked(filterset)])
+    else:
+        ordered = downloads.agreements_for_export().filter(pk__in=filterset.qs.values("pk"))
+        rows = downloads.agreements_in_order(ordered.order_by(*listing.ORDERINGS[sort]))
+    site = request.build_absolute_uri("/")[:-1]
+    rows = (downloads.AgreementRow(agreement, site + agreement.get_absolute_url()) for agreement in rows)
+    if fmt == "csv":
+        return downloads.stream_csv(downloads.AGREEMENT_COLUMNS, rows, "agreements")
+    about = {
+        "source": "NHS England's register of data sharing agreements and data releases, reformatted",
+        "licence": "Open Government Licence v3.0",
+        "query": {name: value for name, value in request.GET.items() if name in filterset.filters},
+    }
+    return downloads.stream_json(downloads.AGREEMENT_COLUMNS, rows, "agreements", about)
+
+
+def agreements_csv(request):
+    return _export(request, "csv")
+
+
+def agreements_json(request):
+    return _export(request, "json")
