@@ -9,7 +9,7 @@ the query runs no further, and nothing ever fails with a 500.
 
 import django_filters
 from django import forms
-from django.db.models import Case, Q, When
+from django.db.models import Case, Max, Q, When
 from django.db.models.functions import Substr, Upper
 
 from register import facets, search
@@ -85,7 +85,10 @@ def choice_message(field_label, choices):
 
 
 class AgreementFilterForm(forms.Form):
-    """Checks values that only the database knows (datasets, legal bases, editions...) in one query."""
+    """Checks values that only the database knows (datasets, legal bases, editions...) in one query, and keeps
+    their labels for the page."""
+
+    facet_labels = {}  # (facet, value) -> label, of the values submitted
 
     def clean(self):
         cleaned = super().clean()
@@ -98,9 +101,15 @@ class AgreementFilterForm(forms.Form):
             condition = Q()
             for code, value in submitted.items():
                 condition |= Q(facet=code, value=value)
-            known = set(AgreementFacet.objects.filter(condition).order_by().values_list("facet", "value").distinct())
+            self.facet_labels = {
+                (facet, value): label
+                for facet, value, label in AgreementFacet.objects.filter(condition)
+                .order_by()
+                .values_list("facet", "value")
+                .annotate(label=Max("label"))
+            }
             for code, value in submitted.items():
-                if (code, value) not in known:
+                if (code, value) not in self.facet_labels:
                     self.add_error(
                         code,
                         forms.ValidationError(

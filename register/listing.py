@@ -258,7 +258,10 @@ def _facets_and_active(filterset, params, base):
     for facet in facets.FACETS:
         values = counted.get(facet.code if facet.code in active else "", {}).get(facet.code, [])
         selected = active.get(facet.code)
-        panels.append(FacetPanel(facet.code, facet.label, facet.help, _choices(facet, values, selected)))
+        selected_label = filterset.form.facet_labels.get((facet.code, selected), selected)
+        panels.append(
+            FacetPanel(facet.code, facet.label, facet.help, _choices(facet, values, selected, selected_label))
+        )
     labels = {panel.code: {choice.value: choice.label for choice in panel.choices} for panel in panels}
     form = filterset.form
     chips = [
@@ -274,7 +277,7 @@ def _facets_and_active(filterset, params, base):
     return panels, chips
 
 
-def _choices(facet, values, selected):
+def _choices(facet, values, selected, selected_label):
     counts = {value: (label, count) for value, label, count in values}
     if facet.fixed:
         return [
@@ -282,7 +285,7 @@ def _choices(facet, values, selected):
         ]
     choices = [Choice(value, label, count, value == selected) for value, label, count in values]
     if selected and selected not in counts:
-        choices.insert(0, Choice(selected, selected, 0, True))
+        choices.insert(0, Choice(selected, selected_label, 0, True))  # none would have it now: still say what it is
     return choices
 
 

@@ -1,14 +1,15 @@
 """Full-text search: agreements by their titles, references, organisations and narrative texts; organisations by name.
 
 SQLite (the default database) uses FTS5 virtual tables; PostgreSQL a tsvector column with a GIN index, ranked with
-ts_rank (migration 0003 makes the tables). Nothing here scans text with LIKE. Both match whole words without
-stemming (PostgreSQL's 'simple' configuration): a stemmed index would make prefixes miss ("validat*" would not find
-"validation", stored as "valid"), and both databases find the same agreements for the same query.
+ts_rank (migration 0003 makes the tables). Nothing here scans text with LIKE. Both index whole words without
+stemming (PostgreSQL's 'simple' configuration): a stemmed index makes prefixes miss ("validat*" would not find
+"validation", stored as "valid"), and the two databases' stemmers differ. Instead a word asks for its singular and
+plural forms (`word_forms`), so "fracture" finds "fractures", and both databases find the same agreements.
 
 Both databases read one query syntax, parsed here once so that they understand a query alike. It is the syntax of
 PostgreSQL's websearch_to_tsquery, plus prefixes:
-    words          every word must appear (case and punctuation do not matter)
-    "a phrase"     the words together, in this order
+    words          every word must appear, in the singular or the plural (case and punctuation do not matter)
+    "a phrase"     the words together, in this order, exactly
     manch*         a prefix: finds Manchester; hospital* finds hospitals
     a or b         either one
     -word          without it
@@ -55,6 +56,32 @@ _MARKS = str.maketrans({MARK_START: " ", MARK_END: " "})
 class Term:
     words: tuple  # lower-case words; more than one is a phrase
     prefix: bool = False
+
+    @property
+    def forms(self):
+        """The single words that satisfy it: a word in the singular and the plural."""
+        return word_forms(self.words[0]) if len(self.words) == 1 and not self.prefix else self.words
+
+
+def word_forms(word):
+    """A word and its plural or singular (regular English forms only: "fracture"/"fractures", "study"/"studies",
+    "box"/"boxes"). Short words, numbers and codes stay as they are."""
+    if len(word) < 3 or not word.isalpha():
+        return (word,)
+    forms = [word]
+    if word.endswith("ies"):
+        forms.append(word[:-3] + "y")
+    elif word.endswith(("ses", "xes", "zes", "ches", "shes")):
+        forms += [word[:-2], word[:-1]]
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        forms.append(word[:-1])
+    elif word.endswith("y") and word[-2] not in "aeiou":
+        forms.append(word[:-1] + "ies")
+    elif word.endswith(("s", "x", "z", "ch", "sh")):
+        forms.append(word + "es")
+    else:
+        forms.append(word + "s")
+    return tuple(forms)
 
 
 @dataclass
@@ -121,8 +148,11 @@ class _SQLite:
 
     @staticmethod
     def _term(term):
-        phrase = '"' + " ".join(term.words) + '"'
-        return phrase + "*" if term.prefix else phrase
+        if term.prefix:
+            return '"' + " ".join(term.words) + '"*'
+        if len(term.words) > 1:
+            return '"' + " ".join(term.words) + '"'
+        return "(" + " OR ".join(f'"{form}"' for form in term.forms) + ")"
 
     def match(self, query):
         groups = " AND ".join("(" + " OR ".join(self._term(term) for term in group) + ")" for group in query.groups)
@@ -226,7 +256,7 @@ class _Postgres:
         if term.prefix:
             words = [f"'{word}'" for word in term.words]
             return "to_tsquery('simple', %s)", [" <-> ".join(words) + ":*"]
-        text = term.words[0] if len(term.words) == 1 else '"' + " ".join(term.words) + '"'
+        text = " or ".join(term.forms) if len(term.words) == 1 else '"' + " ".join(term.words) + '"'
         return "websearch_to_tsquery('simple', %s)", [text]
 
     def tsquery(self, query):
