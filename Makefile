@@ -10,7 +10,7 @@ DEV_ENV := DJANGO_DEBUG=1
 # The first Python 3.12+ found: pyenv reads .python-version; otherwise python3.14 ... python3 on PATH.
 PYTHON ?= $(firstword $(foreach p,python3 python3.14 python3.13 python3.12,$(shell command -v $(p) >/dev/null 2>&1 && $(p) -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && echo $(p))))
 
-.PHONY: run test lint format install install-dev migrate fixtures import clean check-deploy
+.PHONY: run test lint format install install-dev migrate fixtures import clean check-deploy bench-web
 
 $(VENV)/.created:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -57,6 +57,11 @@ format: install-dev
 
 test: install-dev lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Median server time and SQL queries of the public pages on a full-size synthetic register in a fresh SQLite
+# database (var/bench-web.sqlite3). make bench-web [BENCH_ARGS="--source factories --runs 25"]; see the script.
+bench-web: install-dev
+	$(PY) scripts/bench_web.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

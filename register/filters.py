@@ -184,15 +184,16 @@ class AgreementFilter(CountsWithoutOne, django_filters.FilterSet):
 
     @property
     def search(self):
-        """(parsed query, id of the agreement a reference names or None), worked out once per request."""
+        """(parsed query, [agreement id] best first), searched once per request."""
         if self._search is None:
             text = self.form.cleaned_data.get("q") or ""
-            self._search = (search.parse(text), search.reference_match(text))
+            query = search.parse(text)
+            self._search = (query, search.ranked_agreements(query, search.reference_match(text)))
         return self._search
 
     def filter_search(self, queryset, name, value):
-        query, reference_id = self.search
-        return queryset.filter(pk__in=search.matching_agreements(query, reference_id))
+        _, hits = self.search
+        return queryset.filter(pk__in=search.among(hits))
 
     def filter_organisation(self, queryset, name, organisation):
         ids = self.gathered_ids(organisation)

@@ -50,10 +50,10 @@ def chosen_sort(filterset):
 
 
 def ranked(filterset):
-    """[(agreement id, best version id)] of a search, best first, limited to what the other filters allow."""
-    query, reference_id = filterset.search
+    """[agreement id] of a search, best first, limited to what the other filters allow."""
+    _, hits = filterset.search
     allowed = set(filterset.qs.values_list("pk", flat=True))
-    return [row for row in search.ranked_agreements(query, reference_id) if row[0] in allowed]
+    return [pk for pk in hits if pk in allowed]
 
 
 def ordered_queryset(filterset, sort):
@@ -198,17 +198,14 @@ def agreement_list(data):
     result.values = _box_values(cleaned)
     result.sort = chosen_sort(filterset)
     result.searching = bool(cleaned.get("q"))
-    best_versions = {}
     if result.sort == "relevance":
-        hits = ranked(filterset)
-        ids = [agreement_id for agreement_id, _ in hits]
-        best_versions = dict(hits)
+        ids = ranked(filterset)
     else:
         ids = list(ordered_queryset(filterset, result.sort).values_list("pk", flat=True))
     result.total = len(ids)
     page = Paginator(ids, cleaned.get("per_page") or DEFAULT_PAGE_SIZE).get_page(data.get("page"))
     result.page = page
-    result.rows = _rows(page.object_list, filterset if result.searching else None, best_versions)
+    result.rows = _rows(page.object_list, filterset if result.searching else None)
     result.facets, result.active = _facets_and_active(filterset, params, base)
     result.sort_links = _sort_links(params, base, result.sort)
     result.sort_choices = [(value, label) for value, label in SORTS.items() if value != "relevance" or result.searching]
@@ -227,7 +224,7 @@ def _box_values(cleaned):
     return values
 
 
-def _rows(ids, filterset, best_versions):
+def _rows(ids, filterset):
     rows = [Row(agreement) for agreement in page_rows(ids)]
     datasets = {}
     for agreement_id, slug, name in (
@@ -239,10 +236,10 @@ def _rows(ids, filterset, best_versions):
     found = {}
     if filterset is not None:
         query, _ = filterset.search
-        found = search.passages(query, [best_versions.get(pk) for pk in ids])
+        found = search.passages(query, ids)
     for row in rows:
         row.datasets = datasets.get(row.agreement.pk, [])
-        row.passage = found.get(best_versions.get(row.agreement.pk))
+        row.passage = found.get(row.agreement.pk)
     return rows
 
 

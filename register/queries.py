@@ -35,7 +35,7 @@ def gathered_organisation_ids(organisation):
         cursor.execute(
             f"""
             WITH RECURSIVE gathered(id) AS (
-                SELECT %s
+                SELECT id FROM {table} WHERE id = %s
                 UNION
                 SELECT o.id FROM {table} o JOIN gathered g ON o.parent_id = g.id OR o.successor_id = g.id
             )

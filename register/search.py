@@ -15,15 +15,18 @@ PostgreSQL's websearch_to_tsquery, plus prefixes:
     -word          without it
 A reference typed in any case, with or without its version or its DARS- prefix, finds its agreement first.
 
-What is indexed, per agreement version: its title; its reference and its agreement's; every organisation it names
-(applicant and data controllers, as the register wrote them, by their canonical names and every spelling curators
-linked to them); its five narrative texts. Per organisation: its name, every spelling, its ODS code, and the names
-of the bodies it replaced (old names).
+What is indexed is one document per agreement, gathering all its versions: their titles; its reference and theirs;
+every organisation they name (applicant and data controllers, as the register wrote them, by their canonical names
+and every spelling curators linked to them); the five narrative texts, each distinct text once (versions often
+repeat them). One document per agreement, not per version, because the list shows agreements: ranking needs no
+grouping, and a search over 1,900 documents is cheaper than over 5,500. Per organisation: its name, every
+spelling, its ODS code, and the names of the bodies it replaced (old names).
 
 The index holds nothing of its own: `rebuild()` derives it from register content (the `register_changed` receiver
 calls it with the agreements that changed; `manage.py rebuild_search_index` rebuilds everything).
 """
 
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -141,10 +144,12 @@ def _reference_words(*references):
 
 
 class _SQLite:
-    """FTS5: bm25 ranking with titles and references weighted above organisations, and those above narrative."""
+    """FTS5, rowid = agreement id: bm25 ranking with titles and references weighted above organisations, and those
+    above narrative."""
 
-    VERSION_WEIGHTS = "0, 10, 10, 4, 1, 1, 1, 1, 1"  # agreement_id, title, reference, organisations, narrative x5
+    AGREEMENT_WEIGHTS = "10, 10, 4, 1, 1, 1, 1, 1"  # title, reference, organisations, the five narrative texts
     ORGANISATION_WEIGHTS = "10, 5, 10, 1"  # name, spellings, codes, old names
+    COLUMNS = ["title", "reference", "organisations", *(name for name, _ in NARRATIVE)]
 
     @staticmethod
     def _term(term):
@@ -160,61 +165,46 @@ class _SQLite:
             groups = f"({groups}) NOT (" + " OR ".join(self._term(term) for term in query.excluded) + ")"
         return groups
 
-    def agreements_sql(self, query):
-        return "SELECT agreement_id FROM register_search_version WHERE register_search_version MATCH %s", [
-            self.match(query)
-        ]
-
     def rank_agreements(self, query):
-        sql = f"""
-            WITH hits AS MATERIALIZED (
-                SELECT rowid AS version_id, agreement_id,
-                       bm25(register_search_version, {self.VERSION_WEIGHTS}) AS score
-                FROM register_search_version WHERE register_search_version MATCH %s
-            )
-            SELECT agreement_id, version_id, min(score) AS best FROM hits GROUP BY agreement_id
-            ORDER BY best, agreement_id
-        """
+        sql = (
+            f"SELECT rowid FROM register_search_agreement WHERE register_search_agreement MATCH %s "
+            f"ORDER BY bm25(register_search_agreement, {self.AGREEMENT_WEIGHTS}), rowid"
+        )
         with connection.cursor() as cursor:
             cursor.execute(sql, [self.match(query)])
-            return [(agreement_id, version_id) for agreement_id, version_id, _ in cursor.fetchall()]
+            return [row[0] for row in cursor.fetchall()]
 
-    def passages(self, query, version_ids):
-        columns = ["organisations", *(name for name, _ in NARRATIVE)]
-        order = ["agreement_id", "title", "reference", *columns]
+    def passages(self, query, agreement_ids):
         snippets = ", ".join(
-            f"snippet(register_search_version, {order.index(name)}, %s, %s, '…', 24)" for name, _ in PASSAGE_SOURCES
+            f"snippet(register_search_agreement, {self.COLUMNS.index(name)}, %s, %s, '…', 24)"
+            for name, _ in PASSAGE_SOURCES
         )
-        placeholders = ", ".join(["%s"] * len(version_ids))
+        placeholders = ", ".join(["%s"] * len(agreement_ids))
         sql = (
-            f"SELECT rowid, {snippets} FROM register_search_version "
-            f"WHERE register_search_version MATCH %s AND rowid IN ({placeholders})"
+            f"SELECT rowid, {snippets} FROM register_search_agreement "
+            f"WHERE register_search_agreement MATCH %s AND rowid IN ({placeholders})"
         )
-        params = [MARK_START, MARK_END] * len(PASSAGE_SOURCES) + [self.match(query), *version_ids]
+        params = [MARK_START, MARK_END] * len(PASSAGE_SOURCES) + [self.match(query), *agreement_ids]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return {row[0]: row[1:] for row in cursor.fetchall()}
 
-    def clear_versions(self, agreement_ids):
+    def clear_agreements(self, agreement_ids):
         with connection.cursor() as cursor:
             if agreement_ids is None:
-                cursor.execute("DELETE FROM register_search_version")
+                cursor.execute("DELETE FROM register_search_agreement")
             else:
                 placeholders = ", ".join(["%s"] * len(agreement_ids))
                 cursor.execute(
-                    f"DELETE FROM register_search_version WHERE agreement_id IN ({placeholders})", list(agreement_ids)
+                    f"DELETE FROM register_search_agreement WHERE rowid IN ({placeholders})", list(agreement_ids)
                 )
 
-    def insert_versions(self, documents):
+    def insert_agreements(self, documents):
         with connection.cursor() as cursor:
             cursor.executemany(
-                "INSERT INTO register_search_version (rowid, agreement_id, title, reference, organisations, "
-                "objectives, processing_activities, expected_outputs, expected_benefits, yielded_benefits) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                [
-                    (d.version_id, d.agreement_id, d.title, d.reference, d.organisations, *d.narrative)
-                    for d in documents
-                ],
+                f"INSERT INTO register_search_agreement (rowid, {', '.join(self.COLUMNS)}) "
+                f"VALUES (%s, {', '.join(['%s'] * len(self.COLUMNS))})",
+                [(d.agreement_id, d.title, d.reference, d.organisations, *d.narrative) for d in documents],
             )
 
     def organisation_match(self, words):
@@ -245,11 +235,13 @@ class _SQLite:
 
 
 class _Postgres:
-    """A tsvector per version (title and references weighted A, organisations B, narrative D), ranked by ts_rank."""
+    """A tsvector per agreement (titles and references weighted A, organisations B, narrative D), ranked by ts_rank;
+    the texts are kept beside it for ts_headline's passages."""
 
     HEADLINE = (
         f'StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=15, MaxFragments=1, FragmentDelimiter=" … "'
     )
+    TEXTS = ["organisations", *(name for name, _ in NARRATIVE)]
 
     @staticmethod
     def _term(term):
@@ -272,59 +264,47 @@ class _Postgres:
             params += [value for _, values in parts for value in values]
         return expression, params
 
-    def agreements_sql(self, query):
-        expression, params = self.tsquery(query)
-        return f"SELECT agreement_id FROM register_search_version WHERE document @@ ({expression})", params
-
     def rank_agreements(self, query):
         expression, params = self.tsquery(query)
-        sql = f"""
-            SELECT agreement_id, version_id FROM (
-                SELECT DISTINCT ON (agreement_id) agreement_id, version_id, ts_rank(document, q) AS score
-                FROM register_search_version CROSS JOIN (SELECT {expression} AS q) AS query WHERE document @@ q
-                ORDER BY agreement_id, score DESC, version_id DESC
-            ) best ORDER BY score DESC, agreement_id
-        """
+        sql = (
+            "SELECT agreement_id FROM register_search_agreement "
+            f"CROSS JOIN (SELECT {expression} AS q) AS query WHERE document @@ q "
+            "ORDER BY ts_rank(document, q) DESC, agreement_id"
+        )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return cursor.fetchall()
+            return [row[0] for row in cursor.fetchall()]
 
-    def passages(self, query, version_ids):
+    def passages(self, query, agreement_ids):
         expression, params = self.tsquery(query)
-        headlines = ", ".join(
-            f"ts_headline('simple', {'s.organisations' if name == 'organisations' else 'v.' + name}, q, %s)"
-            for name, _ in PASSAGE_SOURCES
-        )
+        headlines = ", ".join(f"ts_headline('simple', {name}, q, %s)" for name, _ in PASSAGE_SOURCES)
         sql = (
-            f"SELECT v.id, {headlines} FROM register_agreementversion v "
-            "JOIN register_search_version s ON s.version_id = v.id "
-            f"CROSS JOIN (SELECT {expression} AS q) AS query WHERE v.id = ANY(%s)"
+            f"SELECT agreement_id, {headlines} FROM register_search_agreement "
+            f"CROSS JOIN (SELECT {expression} AS q) AS query WHERE agreement_id = ANY(%s)"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [self.HEADLINE] * len(PASSAGE_SOURCES) + params + [list(version_ids)])
+            cursor.execute(sql, [self.HEADLINE] * len(PASSAGE_SOURCES) + params + [list(agreement_ids)])
             return {row[0]: row[1:] for row in cursor.fetchall()}
 
-    def clear_versions(self, agreement_ids):
+    def clear_agreements(self, agreement_ids):
         with connection.cursor() as cursor:
             if agreement_ids is None:
-                cursor.execute("TRUNCATE register_search_version")
+                cursor.execute("TRUNCATE register_search_agreement")
             else:
-                cursor.execute(
-                    "DELETE FROM register_search_version WHERE agreement_id = ANY(%s)", [list(agreement_ids)]
-                )
+                cursor.execute("DELETE FROM register_search_agreement WHERE agreement_id = ANY(%s)", [agreement_ids])
 
-    def insert_versions(self, documents):
+    def insert_agreements(self, documents):
         with connection.cursor() as cursor:
             cursor.executemany(
-                "INSERT INTO register_search_version (version_id, agreement_id, organisations, document) "
-                "VALUES (%s, %s, %s, setweight(to_tsvector('simple', %s), 'A') || "
-                "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'B') || "
-                "setweight(to_tsvector('simple', %s), 'D'))",
+                f"INSERT INTO register_search_agreement (agreement_id, {', '.join(self.TEXTS)}, document) "
+                f"VALUES (%s, {', '.join(['%s'] * len(self.TEXTS))}, "
+                "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'A') || "
+                "setweight(to_tsvector('simple', %s), 'B') || setweight(to_tsvector('simple', %s), 'D'))",
                 [
                     (
-                        d.version_id,
                         d.agreement_id,
                         d.organisations,
+                        *d.narrative,
                         *(words(text) for text in (d.title, d.reference, d.organisations, " ".join(d.narrative))),
                     )
                     for d in documents
@@ -384,20 +364,20 @@ def reference_match(text):
     return Agreement.objects.filter(key__in=keys).order_by("pk").values_list("pk", flat=True).first()
 
 
-def matching_agreements(query, reference_id=None):
-    """An expression for `pk__in`: the agreements the query finds (the subquery runs inside the caller's SQL)."""
-    sql, params = _backend().agreements_sql(query) if query else ("SELECT NULL WHERE 1 = 0", [])
-    if reference_id is not None:
-        sql, params = f"{sql} UNION SELECT %s", [*params, reference_id]
-    return RawSQL(sql, params)
+def among(ids):
+    """An expression for `pk__in` over a list of ids, as one parameter however long the list: a search's hits are
+    found once, then every count on the page (each facet branch) reads them without searching again."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", [list(ids)])
+    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(list(ids))])
 
 
 def ranked_agreements(query, reference_id=None):
-    """[(agreement id, id of its best-matching version)], best first; the agreement a reference names leads."""
+    """[agreement id] the query finds, best first; the agreement a reference names leads."""
     ranked = _backend().rank_agreements(query) if query else []
     if reference_id is None:
         return ranked
-    return [(reference_id, None)] + [row for row in ranked if row[0] != reference_id]
+    return [reference_id] + [pk for pk in ranked if pk != reference_id]
 
 
 @dataclass
@@ -406,13 +386,13 @@ class Passage:
     text: str  # with MARK_START and MARK_END around matched words; escape it, then mark them
 
 
-def passages(query, version_ids):
-    """{version id: the Passage that best shows why it matched}, for a page of results (one query)."""
-    version_ids = [pk for pk in version_ids if pk is not None]
-    if not query or not version_ids:
+def passages(query, agreement_ids):
+    """{agreement id: the Passage that best shows why it matched}, for a page of results (one query)."""
+    agreement_ids = list(agreement_ids)
+    if not query or not agreement_ids:
         return {}
     found = {}
-    for version_id, snippets in _backend().passages(query, version_ids).items():
+    for agreement_id, snippets in _backend().passages(query, agreement_ids).items():
         scored = [
             (snippet.count(MARK_START), -position, label, snippet)
             for position, ((_, label), snippet) in enumerate(zip(PASSAGE_SOURCES, snippets, strict=True))
@@ -420,7 +400,7 @@ def passages(query, version_ids):
         ]
         if scored:
             _, _, label, snippet = max(scored)
-            found[version_id] = Passage(label, " ".join(snippet.split()))
+            found[agreement_id] = Passage(label, " ".join(snippet.split()))
     return found
 
 
@@ -452,8 +432,7 @@ def ranked_organisations(text):
 
 
 @dataclass
-class VersionDocument:
-    version_id: int
+class AgreementDocument:
     agreement_id: int
     title: str
     reference: str
@@ -479,34 +458,49 @@ def _spellings():
     return names
 
 
-def _unique(values):
-    """Values without blanks or repeats that differ only in case or spacing, first spelling kept."""
+def _unique(values, fold=True):
+    """Values without blanks or repeats, first spelling kept; `fold` also drops repeats that differ only in case or
+    spacing (names), and flattens each value's spacing."""
     seen = {}
     for value in values:
-        text = " ".join((value or "").split())
+        text = " ".join((value or "").split()) if fold else (value or "").strip()
         if text:
-            seen.setdefault(text.casefold(), text)
+            seen.setdefault(" ".join(text.split()).casefold() if fold else text, text)
     return list(seen.values())
 
 
-def version_documents(version_ids, spellings):
+def agreement_documents(agreement_ids, spellings):
+    """One document per agreement from all its versions, newest first (so a passage favours the latest wording),
+    each distinct text once."""
     fields = ["id", "agreement_id", "agreement__reference", "reference", "title", "applicant_id", "applicant_name"]
     fields += ["controllers_text", *(name for name, _ in NARRATIVE)]
     controllers = {}
     for version_id, organisation_id, spelling in VersionController.objects.filter(
-        version_id__in=version_ids
+        version__agreement_id__in=agreement_ids
     ).values_list("version_id", "organisation_id", "spelling"):
         controllers.setdefault(version_id, []).extend([spelling, *spellings.get(organisation_id, [])])
-    for row in AgreementVersion.objects.filter(pk__in=version_ids).values(*fields):
-        organisations = [row["applicant_name"], *spellings.get(row["applicant_id"], [])]
-        organisations += [*controllers.get(row["id"], []), row["controllers_text"]]
-        yield VersionDocument(
-            version_id=row["id"],
-            agreement_id=row["agreement_id"],
-            title=_clean(row["title"]),
-            reference=_reference_words(row["agreement__reference"], row["reference"]),
-            organisations=_clean("; ".join(_unique(organisations))),
-            narrative=tuple(_clean(row[name]) for name, _ in NARRATIVE),
+    gathered = {}
+    for row in (
+        AgreementVersion.objects.filter(agreement_id__in=agreement_ids)
+        .order_by("agreement_id", "-version_major", "-version_minor", "-pk")
+        .values(*fields)
+    ):
+        parts = gathered.setdefault(
+            row["agreement_id"], {"title": [], "reference": [row["agreement__reference"]], "organisations": []}
+        )
+        parts["title"].append(row["title"])
+        parts["reference"].append(row["reference"])
+        parts["organisations"] += [row["applicant_name"], *spellings.get(row["applicant_id"], [])]
+        parts["organisations"] += [*controllers.get(row["id"], []), row["controllers_text"]]
+        for name, _ in NARRATIVE:
+            parts.setdefault(name, []).append(row[name])
+    for agreement_id, parts in gathered.items():
+        yield AgreementDocument(
+            agreement_id=agreement_id,
+            title=_clean("\n".join(_unique(parts["title"]))),
+            reference=_reference_words(*_unique(parts["reference"])),
+            organisations=_clean("; ".join(_unique(parts["organisations"]))),
+            narrative=tuple(_clean("\n\n".join(_unique(parts.get(name, []), fold=False))) for name, _ in NARRATIVE),
         )
 
 
@@ -532,23 +526,18 @@ BATCH = 500
 
 @transaction.atomic
 def rebuild(agreement_ids=None):
-    """Re-index these agreements' versions (every version when None) and every organisation. Returns the counts."""
+    """Re-index these agreements (every agreement when None) and every organisation. Returns the counts."""
     backend = _backend()
-    versions = AgreementVersion.objects.order_by("pk")
-    if agreement_ids is not None:
-        agreement_ids = sorted(set(agreement_ids))
-        for start in range(0, len(agreement_ids), BATCH):
-            backend.clear_versions(agreement_ids[start : start + BATCH])
-        version_ids = []
-        for start in range(0, len(agreement_ids), BATCH):
-            batch = agreement_ids[start : start + BATCH]
-            version_ids += versions.filter(agreement_id__in=batch).values_list("pk", flat=True)
+    if agreement_ids is None:
+        backend.clear_agreements(None)
+        agreement_ids = list(Agreement.objects.order_by("pk").values_list("pk", flat=True))
     else:
-        backend.clear_versions(None)
-        version_ids = list(versions.values_list("pk", flat=True))
+        agreement_ids = sorted(set(agreement_ids))
     spellings = _spellings()
-    for start in range(0, len(version_ids), BATCH):
-        backend.insert_versions(list(version_documents(version_ids[start : start + BATCH], spellings)))
+    for start in range(0, len(agreement_ids), BATCH):
+        batch = agreement_ids[start : start + BATCH]
+        backend.clear_agreements(batch)
+        backend.insert_agreements(list(agreement_documents(batch, spellings)))
     organisations = list(organisation_documents(spellings))
     backend.replace_organisations(organisations)
-    return {"versions": len(version_ids), "organisations": len(organisations)}
+    return {"agreements": len(agreement_ids), "organisations": len(organisations)}

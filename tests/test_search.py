@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from register import actions, search
 from register.events import announce
-from register.models import AgreementVersion, Organisation
+from register.models import Agreement, AgreementVersion, Organisation
 from tests import factories
 
 
@@ -18,10 +18,8 @@ def found(text):
     """References of the agreements a search finds, best first, as the list page ranks them."""
     query = search.parse(text)
     ranked = search.ranked_agreements(query, search.reference_match(text))
-    from register.models import Agreement
-
-    references = dict(Agreement.objects.filter(pk__in=[pk for pk, _ in ranked]).values_list("pk", "reference"))
-    return [references[pk] for pk, _ in ranked]
+    references = dict(Agreement.objects.filter(pk__in=ranked).values_list("pk", "reference"))
+    return [references[pk] for pk in ranked]
 
 
 @pytest.fixture
@@ -114,8 +112,7 @@ def test_titles_and_references_rank_above_narrative_mentions(register):
 
 def test_the_matching_passage_is_shown_with_the_words_marked(register):
     query = search.parse("self-harm")
-    ranked = search.ranked_agreements(query)
-    passages = search.passages(query, [version for _, version in ranked])
+    passages = search.passages(query, search.ranked_agreements(query))
     (passage,) = passages.values()
     assert passage.source == "Yielded benefits"
     marked = re.findall(f"{search.MARK_START}(.*?){search.MARK_END}", passage.text)
@@ -136,14 +133,16 @@ def test_searching_never_scans_text_with_like(register):
     assert not any(" LIKE " in query["sql"].upper() for query in queries.captured_queries)
 
 
-def test_versions_are_indexed_and_the_best_version_gives_the_passage(register):
+def test_every_version_is_indexed_and_an_older_versions_text_gives_the_passage(register):
     version = AgreementVersion.objects.get(reference="DARS-NIC-00574-V2H1F-v4.2")
     version.objectives = "An older text about asthma."
     version.save()
     factories.index()
     query = search.parse("asthma")
-    ((agreement_id, version_id),) = search.ranked_agreements(query)
-    assert version_id == version.pk
+    assert found("asthma") == ["DARS-NIC-00574-V2H1F"]
+    (passage,) = search.passages(query, search.ranked_agreements(query)).values()
+    assert passage.source == "Objective for processing"
+    assert "older text" in passage.text
 
 
 def test_the_index_follows_an_announced_change(register, django_capture_on_commit_callbacks):

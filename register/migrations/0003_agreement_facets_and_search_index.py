@@ -13,8 +13,9 @@ SEARCH_TABLES = {
     "sqlite": [
         # Whole words, case and accents ignored (no stemming, so that prefixes match what was written, as on
         # PostgreSQL's 'simple' configuration); prefix indexes make "manch*" cheap.
-        """CREATE VIRTUAL TABLE register_search_version USING fts5(
-            agreement_id UNINDEXED, title, reference, organisations, objectives, processing_activities,
+        # rowid = the agreement's id.
+        """CREATE VIRTUAL TABLE register_search_agreement USING fts5(
+            title, reference, organisations, objectives, processing_activities,
             expected_outputs, expected_benefits, yielded_benefits,
             tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
         )""",
@@ -23,12 +24,13 @@ SEARCH_TABLES = {
         )""",
     ],
     "postgresql": [
-        """CREATE TABLE register_search_version (
-            version_id bigint PRIMARY KEY, agreement_id bigint NOT NULL,
-            organisations text NOT NULL DEFAULT '', document tsvector NOT NULL
+        # The texts are kept beside the tsvector for ts_headline's passages.
+        """CREATE TABLE register_search_agreement (
+            agreement_id bigint PRIMARY KEY, organisations text NOT NULL, objectives text NOT NULL,
+            processing_activities text NOT NULL, expected_outputs text NOT NULL, expected_benefits text NOT NULL,
+            yielded_benefits text NOT NULL, document tsvector NOT NULL
         )""",
-        "CREATE INDEX register_search_version_document ON register_search_version USING gin (document)",
-        "CREATE INDEX register_search_version_agreement ON register_search_version (agreement_id)",
+        "CREATE INDEX register_search_agreement_document ON register_search_agreement USING gin (document)",
         "CREATE TABLE register_search_organisation (organisation_id bigint PRIMARY KEY, document tsvector NOT NULL)",
         "CREATE INDEX register_search_organisation_document ON register_search_organisation USING gin (document)",
     ],
@@ -46,7 +48,7 @@ def create_search_tables(apps, schema_editor):
 
 
 def drop_search_tables(apps, schema_editor):
-    for table in ("register_search_version", "register_search_organisation"):
+    for table in ("register_search_agreement", "register_search_organisation"):
         schema_editor.execute(f"DROP TABLE IF EXISTS {table}")
 
 

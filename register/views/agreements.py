@@ -29,7 +29,7 @@ def _export(request, fmt):
         )
     sort = listing.chosen_sort(filterset)
     if sort == "relevance":
-        rows = downloads.agreements_in_order(ids=[pk for pk, _ in listing.ranked(filterset)])
+        rows = downloads.agreements_in_order(ids=listing.ranked(filterset))
     else:
         ordered = downloads.agreements_for_export().filter(pk__in=filterset.qs.values("pk"))
         rows = downloads.agreements_in_order(ordered.order_by(*listing.ORDERINGS[sort]))
