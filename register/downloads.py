@@ -12,12 +12,13 @@ as true/false, dates as YYYY-MM-DD), with the fields described in its "fields" h
 
 import csv
 import datetime
+import itertools
 import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch
 from django.http import HttpResponse, StreamingHttpResponse
+from django.urls import reverse
 
 from register.models import Agreement, AgreementFacet, VersionController
 
@@ -104,86 +105,118 @@ def query_error(errors):
 
 # --- Agreements ---------------------------------------------------------------------------------------------------
 
+# What a download row reads of an agreement and its latest version, as plain values (a model instance per row and
+# per related row would cost more than the rest of the export together).
+LATEST = [
+    "title", "applicant_name", "applicant_type", "dsa_start", "dsa_end", "commercial", "sublicensing", "objectives",
+    "processing_activities", "expected_outputs", "expected_benefits", "yielded_benefits",
+]  # fmt: skip
+AGREEMENT_FIELDS = {
+    "id": "pk",
+    "reference": "reference",
+    "file_count": "file_count",
+    "first_edition": "first_edition__code",
+    "last_edition": "last_edition__code",
+    "withdrawn_in": "withdrawn_in__code",
+    "latest_version_id": "latest_version_id",
+    "latest_reference": "latest_version__reference",
+    "applicant_organisation": "latest_version__applicant__name",
+    **{name: f"latest_version__{name}" for name in LATEST},
+}
+
 
 @dataclass
 class AgreementRow:
-    agreement: Agreement
+    data: dict  # AGREEMENT_FIELDS' names -> values
+    facets: dict  # facet -> [labels]
+    controllers: list  # names, in the register's order
     url: str
 
-    @property
-    def latest(self):
-        return self.agreement.latest_version
+    def __getitem__(self, name):
+        return self.data[name]
 
     def values(self, facet):
-        return [row.label for row in self.agreement.facets.all() if row.facet == facet]
+        return self.facets.get(facet, [])
 
 
-def _code(edition):
-    return edition.code if edition else None
-
-
-def _latest(name):
-    return lambda row: getattr(row.latest, name) if row.latest else None
+def _field(name):
+    return lambda row: row[name]
 
 
 AGREEMENT_COLUMNS = [
-    Column("reference", "The agreement's base reference (all its versions share it).", lambda r: r.agreement.reference),
+    Column("reference", "The agreement's base reference (all its versions share it).", _field("reference")),
     Column("url", "Its page on this site.", lambda r: r.url),
-    Column("title", "Application title (latest version).", _latest("title")),
-    Column("latest_version", "Full reference of the latest version.", _latest("reference")),
-    Column("applicant", "Applicant (latest version), as the register wrote it.", _latest("applicant_name")),
+    Column("title", "Application title (latest version).", _field("title")),
+    Column("latest_version", "Full reference of the latest version.", _field("latest_reference")),
+    Column("applicant", "Applicant (latest version), as the register wrote it.", _field("applicant_name")),
     Column(
         "applicant_organisation",
         "The applicant's name on this site, every spelling of it linked together.",
-        lambda r: r.latest.applicant.name if r.latest and r.latest.applicant else None,
+        _field("applicant_organisation"),
     ),
-    Column("applicant_type", "Applicant organisation type (latest version).", _latest("applicant_type")),
-    Column(
-        "data_controllers",
-        "Data controllers (latest version), by their names on this site.",
-        lambda r: [link.organisation.name for link in r.latest.controller_links.all()] if r.latest else [],
-    ),
-    Column("dsa_start", "Data sharing agreement start date (latest version).", _latest("dsa_start")),
-    Column("dsa_end", "Data sharing agreement end date (latest version).", _latest("dsa_end")),
-    Column("commercial", "For commercial purposes (latest version); empty when not stated.", _latest("commercial")),
-    Column("sublicensing", "Does sublicensing apply (latest version); empty when not stated.", _latest("sublicensing")),
+    Column("applicant_type", "Applicant organisation type (latest version).", _field("applicant_type")),
+    Column("data_controllers", "Data controllers (latest version), by their names here.", lambda r: r.controllers),
+    Column("dsa_start", "Data sharing agreement start date (latest version).", _field("dsa_start")),
+    Column("dsa_end", "Data sharing agreement end date (latest version).", _field("dsa_end")),
+    Column("commercial", "For commercial purposes (latest version); empty when not stated.", _field("commercial")),
+    Column("sublicensing", "Does sublicensing apply (latest version); empty when not stated.", _field("sublicensing")),
     Column("datasets", "Datasets named on any version or released as files.", lambda r: r.values("dataset")),
     Column("legal_bases", "Legal bases for providing the data.", lambda r: r.values("legal_basis")),
     Column("types_of_data", "Types of data.", lambda r: r.values("type_of_data")),
     Column("sensitivity", "Sensitive or non-sensitive.", lambda r: r.values("sensitivity")),
     Column("access_methods", "Access methods (the register's frequency).", lambda r: r.values("access_method")),
     Column("patient_opt_outs", "Were patient opt-outs applied to its files?", lambda r: r.values("opt_outs")),
-    Column("files_released", "Data files released under it, in the loaded register.", lambda r: r.agreement.file_count),
-    Column("first_edition", "First register edition listing it.", lambda r: _code(r.agreement.first_edition)),
-    Column("last_edition", "Last register edition listing it.", lambda r: _code(r.agreement.last_edition)),
-    Column("withdrawn_in", "First edition that no longer listed it.", lambda r: _code(r.agreement.withdrawn_in)),
-    Column("objectives", "Objective for processing (latest version).", _latest("objectives")),
-    Column("processing_activities", "Processing activities (latest version).", _latest("processing_activities")),
-    Column("expected_outputs", "Expected outputs (latest version).", _latest("expected_outputs")),
-    Column("expected_benefits", "Expected measurable benefits (latest version).", _latest("expected_benefits")),
-    Column("yielded_benefits", "Yielded benefits (latest version).", _latest("yielded_benefits")),
+    Column("files_released", "Data files released under it, in the loaded register.", _field("file_count")),
+    Column("first_edition", "First register edition listing it.", _field("first_edition")),
+    Column("last_edition", "Last register edition listing it.", _field("last_edition")),
+    Column("withdrawn_in", "First edition that no longer listed it.", _field("withdrawn_in")),
+    Column("objectives", "Objective for processing (latest version).", _field("objectives")),
+    Column("processing_activities", "Processing activities (latest version).", _field("processing_activities")),
+    Column("expected_outputs", "Expected outputs (latest version).", _field("expected_outputs")),
+    Column("expected_benefits", "Expected measurable benefits (latest version).", _field("expected_benefits")),
+    Column("yielded_benefits", "Yielded benefits (latest version).", _field("yielded_benefits")),
 ]  # fmt: skip
 
 
-def agreements_for_export():
-    """Agreements with everything a download row reads, prefetched per chunk."""
-    return Agreement.objects.select_related(
-        "latest_version__applicant", "first_edition", "last_edition", "withdrawn_in"
-    ).prefetch_related(
-        Prefetch("facets", queryset=AgreementFacet.objects.order_by("facet", "label")),
-        Prefetch(
-            "latest_version__controller_links",
-            queryset=VersionController.objects.select_related("organisation").order_by("position"),
-        ),
-    )
+def _read(queryset):
+    return queryset.values(*AGREEMENT_FIELDS.values())
 
 
-def agreements_in_order(queryset=None, ids=None):
-    """Agreements for a download: a sorted queryset read with .iterator(), or a search's ranked ids in chunks."""
+def _rename(row):
+    return {name: row[path] for name, path in AGREEMENT_FIELDS.items()}
+
+
+def _chunk_rows(chunk, site):
+    """Download rows for a chunk of agreements (dicts), with their facet values and controllers: two reads."""
+    ids = [row["id"] for row in chunk]
+    facets = {}
+    for agreement_id, facet, label in (
+        AgreementFacet.objects.filter(agreement__in=ids)
+        .order_by("facet", "label")
+        .values_list("agreement_id", "facet", "label")
+    ):
+        facets.setdefault(agreement_id, {}).setdefault(facet, []).append(label)
+    controllers = {}
+    for version_id, name in (
+        VersionController.objects.filter(version__in=[row["latest_version_id"] for row in chunk])
+        .order_by("version", "position")
+        .values_list("version_id", "organisation__name")
+    ):
+        controllers.setdefault(version_id, []).append(name)
+    for row in chunk:
+        url = site + reverse("register:agreement", args=[row["reference"]])
+        yield AgreementRow(row, facets.get(row["id"], {}), controllers.get(row["latest_version_id"], []), url)
+
+
+def agreement_rows(site, queryset=None, ids=None):
+    """Download rows in order: a sorted queryset read with .iterator(), or a search's ranked ids, a chunk at a time."""
     if ids is None:
-        yield from queryset.iterator(chunk_size=CHUNK)
-        return
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        found = agreements_for_export().in_bulk(chunk)
-        yield from (found[pk] for pk in chunk if pk in found)
+        chunks = itertools.batched(map(_rename, _read(queryset).iterator(chunk_size=CHUNK)), CHUNK)
+    else:
+        chunks = (
+            [found[pk] for pk in chunk if pk in found]
+            for chunk in itertools.batched(ids, CHUNK)
+            for found in [{row["id"]: row for row in map(_rename, _read(Agreement.objects.filter(pk__in=chunk)))}]
+        )
+    for chunk in chunks:
+        yield from _chunk_rows(chunk, site)

@@ -28,13 +28,11 @@ def _export(request, fmt):
             [f"{label} ({name}): {message}" for name, label, message in listing.form_errors(filterset)]
         )
     sort = listing.chosen_sort(filterset)
-    if sort == "relevance":
-        rows = downloads.agreements_in_order(ids=listing.ranked(filterset))
-    else:
-        ordered = downloads.agreements_for_export().filter(pk__in=filterset.qs.values("pk"))
-        rows = downloads.agreements_in_order(ordered.order_by(*listing.ORDERINGS[sort]))
     site = request.build_absolute_uri("/")[:-1]
-    rows = (downloads.AgreementRow(agreement, site + agreement.get_absolute_url()) for agreement in rows)
+    if sort == "relevance":
+        rows = downloads.agreement_rows(site, ids=listing.ranked(filterset))
+    else:
+        rows = downloads.agreement_rows(site, queryset=listing.ordered_queryset(filterset, sort))
     if fmt == "csv":
         return downloads.stream_csv(downloads.AGREEMENT_COLUMNS, rows, "agreements")
     about = {
