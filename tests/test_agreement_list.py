@@ -326,3 +326,18 @@ def test_facet_rows_keep_every_agreement_counted_once_per_value(big_register):
     assert AgreementFacet.objects.filter(facet=facets.TOTAL_FACET).count() == 130
     counted = facets.count({"": (Agreement.objects.all(), ["files"])})[""]
     assert facets.total(counted) == 130
+
+
+def test_a_search_sorted_another_way_still_shows_its_passages(client, register):
+    response = client.get(reverse("register:agreements"), {"q": "trusted", "sort": "title"})
+    (row,) = response.context["list"].rows
+    assert row.passage is not None
+    assert "trusted" in row.passage.text.lower()
+
+
+@pytest.mark.parametrize("text", ["-bolton", "!!!", "or", '""', "*"])
+def test_a_search_with_nothing_to_find_finds_nothing_and_says_so(client, register, text):
+    response = client.get(reverse("register:agreements"), {"q": text})
+    assert response.status_code == 200
+    assert response.context["list"].total == 0
+    assert "check the spelling" in page_text(response)

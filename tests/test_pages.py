@@ -288,3 +288,14 @@ def test_pages_need_few_queries(client, big_register, django_assert_max_num_quer
         response = client.get(url)
     assert response.status_code == 200
     assert Organisation.objects.exists()
+
+
+def test_every_page_works_before_any_register_is_loaded(client, db):
+    for url in every_page():
+        if "/agreements/DARS" in url or "/datasets/emergency" in url:
+            continue
+        response = client.get(url)
+        assert response.status_code in (200, 400), url
+    text = page_text(client.get(reverse("register:agreements")))
+    assert "0 agreements" in text
+    assert "No register has been loaded yet" in text
