@@ -3,13 +3,12 @@
 from django.shortcuts import redirect, render
 
 from register import downloads, listing, queries
-from register.filters import SORTS
 
 
 def agreement_list(request):
     result = listing.agreement_list(request.GET)
     status = 200 if result.valid else 400
-    return render(request, "register/agreement_list.html", {"list": result, "sorts": SORTS}, status=status)
+    return render(request, "register/agreement_list.html", {"list": result}, status=status)
 
 
 def agreement_detail(request, reference):
