@@ -11,7 +11,7 @@ DEV_ENV := DJANGO_DEBUG=1
 PYTHON ?= $(firstword $(foreach p,python3 python3.14 python3.13 python3.12,$(shell command -v $(p) >/dev/null 2>&1 && $(p) -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && echo $(p))))
 
 .PHONY: run test lint format install install-dev migrate fixtures import bench-import clean check-deploy \
-	test-postgres backup restore
+	test-postgres backup restore bench-web
 
 $(VENV)/.created:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -82,6 +82,11 @@ backup: install
 restore: install
 	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=var/backups/register-....sqlite3 (or .dump)" >&2; exit 2; }
 	$(MANAGE_ENV) $(PY) manage.py restore --no-input "$(BACKUP)"
+
+# Median server time and SQL queries of the public pages on a full-size synthetic register in a fresh SQLite
+# database (var/bench-web.sqlite3). make bench-web [BENCH_ARGS="--source factories --runs 25"]; see the script.
+bench-web: install-dev
+	$(PY) scripts/bench_web.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

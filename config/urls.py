@@ -1,12 +1,17 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from register.health import healthz
+from register.sitemaps import SITEMAPS
+from register.views.pages import robots_txt
 
 urlpatterns = [
     path(settings.ADMIN_PATH, admin.site.urls),
     # Served by register.health.HealthCheckMiddleware before host checks; routed here too so it can be reversed.
     path("healthz", healthz, name="healthz"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", robots_txt, name="robots"),
     path("", include("register.urls")),
 ]

@@ -14,12 +14,16 @@ from django.db import models, transaction
 from register.contents import keep_current
 from register.events import announce
 from register.models import (
+    Agreement,
     AgreementVersion,
     AuditEntry,
     Curated,
+    Dataset,
+    DatasetAlias,
     DatasetUse,
     FileRelease,
     Organisation,
+    OrganisationAlias,
     VersionController,
 )
 
@@ -65,11 +69,45 @@ def _keep_register_content(obj):
         keep_current([obj.version_id])
 
 
+def _organisation_agreements(organisation_ids):
+    return (
+        set(AgreementVersion.objects.filter(applicant__in=organisation_ids).values_list("agreement_id", flat=True))
+        | set(
+            VersionController.objects.filter(organisation__in=organisation_ids).values_list(
+                "version__agreement_id", flat=True
+            )
+        )
+        | set(FileRelease.objects.filter(organisation__in=organisation_ids).values_list("agreement_id", flat=True))
+    )
+
+
+def affected_agreements(obj):
+    """The agreements whose pages, search text or filter values a change to `obj` can alter.
+
+    Announcing these (rather than "anything") keeps a curator's save from rebuilding the whole search index.
+    """
+    if isinstance(obj, Agreement):
+        return {obj.pk}
+    if isinstance(obj, AgreementVersion | FileRelease):
+        return {obj.agreement_id}
+    if isinstance(obj, DatasetUse | VersionController):
+        return set(AgreementVersion.objects.filter(pk=obj.version_id).values_list("agreement_id", flat=True))
+    if isinstance(obj, Organisation | OrganisationAlias):
+        return _organisation_agreements([obj.pk if isinstance(obj, Organisation) else obj.organisation_id])
+    if isinstance(obj, Dataset | DatasetAlias):
+        dataset_id = obj.pk if isinstance(obj, Dataset) else obj.dataset_id
+        return set(DatasetUse.objects.filter(dataset=dataset_id).values_list("version__agreement_id", flat=True)) | set(
+            FileRelease.objects.filter(dataset=dataset_id).values_list("agreement_id", flat=True)
+        )
+    return None  # not register content we know: assume anything may have changed
+
+
 @transaction.atomic
 def save_curated(obj, user, changed_fields, adding=False):
     """Save a curator's edit of `obj`; `changed_fields` are the model fields the curator changed."""
     changed_fields = [name for name in changed_fields if name != "curated_fields"]
     _keep_register_content(obj)
+    affected = affected_agreements(obj) if obj.pk else set()  # what it belonged to before the edit
     before = {}
     if not adding and obj.pk:
         old = type(obj).objects.get(pk=obj.pk)
@@ -81,17 +119,19 @@ def save_curated(obj, user, changed_fields, adding=False):
     obj.save()
     changes = {name: [before.get(name), _plain(obj, name)] for name in changed_fields}
     record(user, obj, AuditEntry.Action.ADD if adding else AuditEntry.Action.CHANGE, changes)
-    announce()
+    after = affected_agreements(obj)
+    announce(None if after is None or affected is None else affected | after)
     return obj
 
 
 @transaction.atomic
 def delete_curated(obj, user):
     _keep_register_content(obj)
+    affected = affected_agreements(obj)
     snapshot = {f.name: [_plain(obj, f.name), None] for f in obj._meta.concrete_fields}
     record(user, obj, AuditEntry.Action.DELETE, snapshot)
     obj.delete()
-    announce()
+    announce(affected)
 
 
 @transaction.atomic
@@ -102,6 +142,7 @@ def merge_organisations(source, target, user):
     """
     if source.pk == target.pk:
         raise ValueError("An organisation cannot be merged into itself.")
+    affected = _organisation_agreements([source.pk, target.pk])
     moved = {
         "aliases": source.aliases.update(organisation=target),
         "applications": AgreementVersion.objects.filter(applicant=source).update(applicant=target),
@@ -123,5 +164,5 @@ def merge_organisations(source, target, user):
         {"merged": [{"id": source.pk, "name": source.name, "slug": source.slug}, None], "moved": [None, moved]},
     )
     source.delete()
-    announce()
+    announce(affected)
     return target

@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 from register import actions
 from register.models import (
     Agreement,
+    AgreementFacet,
     AgreementVersion,
     AuditEntry,
     Dataset,
@@ -328,6 +329,18 @@ class DataVersionAdmin(admin.ModelAdmin):
 
     list_display = ["changed_at", "token"]
     readonly_fields = ["changed_at", "token"]
+
+
+@admin.register(AgreementFacet)
+class AgreementFacetAdmin(admin.ModelAdmin):
+    """The agreement list's filter values, derived from register content: shown so curators can see how the
+    register's spellings were grouped; rebuilt automatically, so nobody edits them."""
+
+    list_display = ["agreement", "facet", "label", "value", "file_count"]
+    list_filter = ["facet"]
+    search_fields = ["agreement__reference", "label", "value"]
+    list_select_related = ["agreement"]
+    readonly_fields = ["agreement", "facet", "value", "label", "file_count"]
 
     def has_add_permission(self, request):
         return False

@@ -3,30 +3,117 @@
 Views call these and render the answers; nothing here writes.
 """
 
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Min, Prefetch, Q
+from django.db import connection
+from django.db.models import Count, F, Prefetch, Q, Sum
 from django.shortcuts import get_object_or_404
 
-from register.models import Agreement, AgreementVersion, DatasetUse, FileRelease, Organisation, VersionController
+from register import facets
+from register.models import (
+    Agreement,
+    AgreementFacet,
+    AgreementVersion,
+    Dataset,
+    DatasetUse,
+    FileRelease,
+    Organisation,
+    VersionController,
+)
 from register.names import reference_key, split_reference
 
 
 def gathered_organisation_ids(organisation):
     """The organisation and every body whose holdings it gathers: an ICB's sub-ICB locations, their CCGs.
 
-    Follows `parent` downwards (children) and `successor` backwards (predecessors) until nothing new appears.
+    Follows `parent` downwards (children) and `successor` backwards (predecessors) until nothing new appears, in
+    one recursive query (UNION, not UNION ALL, so that a curator's accidental cycle still ends).
     """
-    found = {organisation.pk}
-    frontier = {organisation.pk}
-    while frontier:
-        rows = Organisation.objects.filter(Q(parent__in=frontier) | Q(successor__in=frontier)).values_list(
-            "pk", flat=True
+    table = Organisation._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH RECURSIVE gathered(id) AS (
+                SELECT id FROM {table} WHERE id = %s
+                UNION
+                SELECT o.id FROM {table} o JOIN gathered g ON o.parent_id = g.id OR o.successor_id = g.id
+            )
+            SELECT id FROM gathered
+            """,
+            [organisation.pk],
         )
-        frontier = set(rows) - found
-        found |= frontier
-    return found
+        return {row[0] for row in cursor.fetchall()}
+
+
+@dataclass
+class Gathering:
+    members: dict  # organisation id -> the ids it gathers, itself included
+    kinds: dict  # organisation id -> kind, for every organisation linked to another
+
+
+def gathered_map(organisation_ids):
+    """What many organisations gather, from one read of the links between organisations."""
+    below, kinds = defaultdict(set), {}
+    links = Organisation.objects.filter(Q(parent__isnull=False) | Q(successor__isnull=False))
+    for pk, parent_id, successor_id, kind in links.values_list("pk", "parent_id", "successor_id", "kind"):
+        kinds[pk] = kind
+        for upper in (parent_id, successor_id):
+            if upper:
+                below[upper].add(pk)
+    members = {}
+    for root in organisation_ids:
+        found, frontier = {root}, {root}
+        while frontier:
+            frontier = {child for pk in frontier for child in below.get(pk, ())} - found
+            found |= frontier
+        members[root] = found
+    return Gathering(members, kinds)
+
+
+def holder_pairs(organisation_ids=None):
+    """{organisation id: {agreement id: files released}} for agreements each holds as applicant or controller.
+
+    Every organisation when `organisation_ids` is None; two reads whatever their number.
+    """
+    applicants = AgreementVersion.objects.values_list("applicant_id", "agreement_id", "agreement__file_count")
+    controllers = VersionController.objects.values_list(
+        "organisation_id", "version__agreement_id", "version__agreement__file_count"
+    )
+    if organisation_ids is not None:
+        organisation_ids = list(organisation_ids)
+        applicants = applicants.filter(applicant__in=organisation_ids)
+        controllers = controllers.filter(organisation__in=organisation_ids)
+    held = defaultdict(dict)
+    for rows in (applicants.distinct(), controllers.distinct()):
+        for organisation_id, agreement_id, files in rows:
+            if organisation_id is not None:
+                held[organisation_id][agreement_id] = files
+    return held
+
+
+@dataclass
+class HoldingCount:
+    agreements: int = 0
+    files: int = 0
+
+
+def holding_counts(organisation_ids, gathering=None):
+    """{organisation id: HoldingCount}: the agreements each holds (with what it gathers) and their files released.
+
+    Agreements held through several gathered bodies count once. Three reads, however many organisations.
+    """
+    gathering = gathering or gathered_map(list(organisation_ids))
+    gathered = {pk: gathering.members[pk] for pk in organisation_ids}
+    everyone = set().union(*gathered.values()) if gathered else set()
+    held = holder_pairs(everyone)
+    counts = {}
+    for pk, members in gathered.items():
+        agreements = {}
+        for member in members:
+            agreements.update(held.get(member, {}))
+        counts[pk] = HoldingCount(len(agreements), sum(agreements.values()))
+    return counts
 
 
 @dataclass
@@ -41,24 +128,64 @@ class Holding:
         return [(role, sorted(names)) for role, names in self.roles.items()]
 
 
-def holdings(organisation_ids):
-    """Agreements in which any of `organisation_ids` is applicant or data controller, newest start first."""
-    applicant_rows = AgreementVersion.objects.filter(applicant__in=organisation_ids).values_list(
-        "agreement_id", "applicant__name"
+NARRATIVE = ["objectives", "processing_activities", "expected_outputs", "expected_benefits", "yielded_benefits"]
+LATEST_NARRATIVE = [f"latest_version__{name}" for name in NARRATIVE]
+
+
+@dataclass
+class Body:
+    """A body an organisation's page gathers (a sub-ICB location, a CCG), with what it holds itself."""
+
+    organisation: Organisation
+    agreements: int
+    files: int
+
+
+@dataclass
+class OrganisationSummary:
+    organisation: Organisation
+    holdings: list  # Holding, newest DSA start first
+    file_total: int
+    bodies: list  # Body for every gathered organisation but itself, by kind then name
+    children: list  # Organisations whose parent it is
+    predecessors: list  # Organisations it replaced
+
+
+def summarise_organisation(organisation):
+    """What an organisation holds as applicant or data controller, with everything it gathers. Five reads."""
+    gathered_ids = gathered_organisation_ids(organisation)
+    others = list(Organisation.objects.filter(pk__in=gathered_ids - {organisation.pk}).order_by("kind", "name"))
+    names = {body.pk: body.name for body in others} | {organisation.pk: organisation.name}
+    roles_by_agreement, held_by = {}, defaultdict(set)
+    applicant_rows = AgreementVersion.objects.filter(applicant__in=gathered_ids).values_list(
+        "agreement_id", "applicant_id"
     )
-    controller_rows = VersionController.objects.filter(organisation__in=organisation_ids).values_list(
-        "version__agreement_id", "organisation__name"
+    controller_rows = VersionController.objects.filter(organisation__in=gathered_ids).values_list(
+        "version__agreement_id", "organisation_id"
     )
-    roles_by_agreement = {}
     for role, rows in (("Applicant", applicant_rows), ("Data controller", controller_rows)):
-        for agreement_id, name in rows:
-            roles_by_agreement.setdefault(agreement_id, OrderedDict()).setdefault(role, set()).add(name)
+        for agreement_id, organisation_id in rows.distinct():
+            roles_by_agreement.setdefault(agreement_id, OrderedDict()).setdefault(role, set()).add(
+                names[organisation_id]
+            )
+            held_by[organisation_id].add(agreement_id)
     agreements = (
         Agreement.objects.filter(pk__in=roles_by_agreement)
         .select_related("latest_version")
-        .order_by("-latest_version__dsa_start", "reference")
+        .defer(*LATEST_NARRATIVE)
+        .order_by(F("latest_version__dsa_start").desc(nulls_last=True), "reference")
     )
-    return [Holding(agreement, roles_by_agreement[agreement.pk]) for agreement in agreements]
+    holdings = [Holding(agreement, roles_by_agreement[agreement.pk]) for agreement in agreements]
+    files = {holding.agreement.pk: holding.agreement.file_count for holding in holdings}
+    bodies = [Body(body, len(held_by[body.pk]), sum(files[pk] for pk in held_by[body.pk])) for body in others]
+    return OrganisationSummary(
+        organisation=organisation,
+        holdings=holdings,
+        file_total=sum(files.values()),
+        bodies=bodies,
+        children=[body for body in others if body.parent_id == organisation.pk],
+        predecessors=[body for body in others if body.successor_id == organisation.pk],
+    )
 
 
 def find_agreement(reference):
@@ -74,12 +201,13 @@ def find_agreement(reference):
         candidates.append(key.removeprefix("DARS-"))
     else:
         candidates.append("DARS-" + key)
+    found = Agreement.objects.select_related("first_edition", "last_edition", "withdrawn_in")
     for candidate in candidates:
-        agreement = Agreement.objects.filter(key=candidate).first()
+        agreement = found.filter(key=candidate).first()
         if agreement:
             return agreement, agreement.reference == text
     # A local code whose text merely looks versioned, e.g. "ABC-v2", is its own reference.
-    agreement = get_object_or_404(Agreement, key=reference_key(text))
+    agreement = get_object_or_404(found, key=reference_key(text))
     return agreement, agreement.reference == text
 
 
@@ -116,6 +244,9 @@ class AgreementSummary:
     controllers: list  # VersionController rows of the latest version
 
 
+FILE_VALUES = ["type_of_data", "legal_basis", "frequency", "opt_outs_text", "sensitivity"]
+
+
 def summarise_agreement(agreement):
     versions = list(
         agreement.versions.select_related("applicant", "first_edition", "last_edition")
@@ -128,20 +259,33 @@ def summarise_agreement(agreement):
     latest = agreement.latest_version or versions[-1]
     latest = next((v for v in versions if v.pk == latest.pk), latest)
     uses = [use for version in versions for use in version.dataset_uses.all()]
-    files = FileRelease.objects.filter(agreement=agreement)
-    file_stats = files.aggregate(total=Count("id"), first=Min("month"), last=Max("month"))
-    per_month = files.values("dataset__name", "month").annotate(n=Count("id")).order_by("dataset__name", "month")
-    by_dataset = OrderedDict()
-    for row in per_month:
-        by_dataset.setdefault(row["dataset__name"], []).append((row["month"], row["n"]))
-    file_values = files.values("type_of_data", "legal_basis", "frequency", "opt_outs_text", "sensitivity").distinct()
-    file_values = list(file_values)
+    # One pass over the agreement's files (thousands for some), grouped by everything the page shows of them.
+    grouped = list(
+        FileRelease.objects.filter(agreement=agreement)
+        .values("dataset__name", "month", "version_id", *FILE_VALUES)
+        .annotate(n=Count("id"))
+        .order_by("dataset__name", "month")
+    )
+    by_dataset, by_version = OrderedDict(), defaultdict(int)
+    for row in grouped:
+        months = by_dataset.setdefault(row["dataset__name"], OrderedDict())
+        months[row["month"]] = months.get(row["month"], 0) + row["n"]
+        by_version[row["version_id"]] += row["n"]
+    for version in versions:
+        version.files_released = by_version.get(version.pk, 0)
+    file_values = grouped
+    released_months = [row["month"] for row in grouped if row["month"]]
+    file_stats = {
+        "total": sum(row["n"] for row in grouped),
+        "first": min(released_months, default=None),
+        "last": max(released_months, default=None),
+    }
     return AgreementSummary(
         agreement=agreement,
         versions=versions,
         latest=latest,
         dataset_uses=uses,
-        files_by_dataset=[(name, months, sum(n for _, n in months)) for name, months in by_dataset.items()],
+        files_by_dataset=[(name, list(months.items()), sum(months.values())) for name, months in by_dataset.items()],
         file_total=file_stats["total"],
         first_file_month=file_stats["first"],
         last_file_month=file_stats["last"],
@@ -157,12 +301,187 @@ def summarise_agreement(agreement):
     )
 
 
-def dataset_recipients(dataset):
-    """Agreements naming the dataset, with the files of it released under each, most files first."""
-    agreement_ids = DatasetUse.objects.filter(dataset=dataset).values("version__agreement_id")
-    file_counts = dict(FileRelease.objects.filter(dataset=dataset).values_list("agreement_id").annotate(n=Count("id")))
-    agreements = Agreement.objects.filter(Q(pk__in=agreement_ids) | Q(pk__in=file_counts)).select_related(
-        "latest_version__applicant"
+@dataclass
+class Recipient:
+    """An agreement naming a dataset or receiving files of it."""
+
+    agreement: Agreement = None  # read only for the rows a page shows
+    reference: str = ""
+    files: int = 0
+    legal_bases: dict = field(default_factory=dict)  # key -> label
+    access_methods: dict = field(default_factory=dict)
+    opt_outs: dict = field(default_factory=dict)  # label -> files
+
+    @property
+    def legal_basis_list(self):
+        return sorted(self.legal_bases.values())
+
+    @property
+    def access_method_list(self):
+        return sorted(self.access_methods.values())
+
+
+@dataclass
+class Tally:
+    label: str
+    agreements: int
+    files: int
+
+
+SHOWN = 50  # rows of a dataset page's long tables; the agreement list has them all
+
+
+@dataclass
+class DatasetSummary:
+    dataset: Dataset
+    recipients: list  # Recipient, most files first
+    file_total: int
+    organisations: list  # Tally per applicant organisation (latest versions), most files first
+    legal_bases: list  # Tally per legal basis
+    opt_outs: list  # Tally per opt-out status of released files
+
+    @property
+    def recipients_shown(self):
+        return [row for row in self.recipients[:SHOWN] if row.agreement is not None]
+
+    @property
+    def organisations_shown(self):
+        return self.organisations[:SHOWN]
+
+
+def summarise_dataset(dataset):
+    """Who receives a dataset, how many files, under which legal bases, with what opt-out status. Five reads.
+
+    Every agreement counts in the totals; only the rows shown are read as model instances (a common dataset is
+    named on hundreds of agreements).
+    """
+    recipients = defaultdict(Recipient)
+    uses = DatasetUse.objects.filter(dataset=dataset).values_list("version__agreement_id", "legal_basis", "frequency")
+    for agreement_id, basis, frequency in uses.distinct():
+        _note(recipients[agreement_id], basis, frequency)
+    files = (
+        FileRelease.objects.filter(dataset=dataset)
+        .values_list("agreement_id", "legal_basis", "frequency", "opt_outs_applied", "opt_outs_text")
+        .annotate(n=Count("id"))
+        .order_by()
     )
-    rows = [(agreement, file_counts.get(agreement.pk, 0)) for agreement in agreements]
-    return sorted(rows, key=lambda row: (-row[1], row[0].reference))
+    for agreement_id, basis, frequency, applied, text, n in files:
+        row = recipients[agreement_id]
+        _note(row, basis, frequency)
+        row.files += n
+        label = facets.opt_outs(applied, text)[1] if applied is not None or text else "Not stated"
+        row.opt_outs[label] = row.opt_outs.get(label, 0) + n
+    applicants = {}
+    for pk, reference, canonical, as_written in Agreement.objects.filter(pk__in=list(recipients)).values_list(
+        "pk", "reference", "latest_version__applicant__name", "latest_version__applicant_name"
+    ):
+        recipients[pk].reference = reference
+        applicants[pk] = canonical or as_written or "Not stated"
+    ordered = sorted(recipients.items(), key=lambda item: (-item[1].files, item[1].reference))
+    shown = [pk for pk, _ in ordered[:SHOWN]]
+    agreements = (
+        Agreement.objects.filter(pk__in=shown)
+        .select_related("latest_version__applicant")
+        .defer(*LATEST_NARRATIVE)
+        .in_bulk()
+    )
+    for pk in shown:
+        recipients[pk].agreement = agreements[pk]
+    rows = [row for _, row in ordered]
+    return DatasetSummary(
+        dataset=dataset,
+        recipients=rows,
+        file_total=sum(row.files for row in rows),
+        organisations=_tally(ordered, lambda pk, row: [applicants.get(pk, "Not stated")]),
+        legal_bases=_tally(ordered, lambda pk, row: row.legal_bases.values()),
+        opt_outs=_tally(ordered, lambda pk, row: row.opt_outs, files_of=lambda row, label: row.opt_outs[label]),
+    )
+
+
+def _note(row, basis, frequency):
+    for key, part in facets.keyed(basis, split=True):
+        row.legal_bases[key] = max(row.legal_bases.get(key, part), part)
+    for key, label in facets.keyed(frequency):
+        row.access_methods.setdefault(key, label)
+
+
+def _tally(rows, labels_of, files_of=None):
+    tallies = {}
+    for pk, row in rows:
+        for label in labels_of(pk, row):
+            tally = tallies.setdefault(label, Tally(label, 0, 0))
+            tally.agreements += 1
+            tally.files += files_of(row, label) if files_of else row.files
+    return sorted(tallies.values(), key=lambda t: (-t.files, -t.agreements, t.label))
+
+
+def dataset_counts():
+    """{dataset slug: Tally} of agreements naming each dataset and files of it released, from the facet values."""
+    rows = (
+        AgreementFacet.objects.filter(facet="dataset")
+        .values("value")
+        .annotate(agreements=Count("agreement_id"), files=Sum("file_count"))
+        .order_by()
+    )
+    return {row["value"]: Tally(row["value"], row["agreements"], row["files"] or 0) for row in rows}
+
+
+@dataclass
+class IcbRow:
+    icb: Organisation
+    agreements: int
+    files: int
+    sub_icb_locations: int
+    ccgs: int
+
+
+def icbs_by_region():
+    """[(region, [IcbRow])]: every Integrated Care Board with what it gathers, grouped by NHS England region."""
+    icbs = list(Organisation.objects.filter(kind=Organisation.Kind.ICB).order_by("region", "name"))
+    gathering = gathered_map([icb.pk for icb in icbs])
+    counts = holding_counts([icb.pk for icb in icbs], gathering)
+    regions = OrderedDict()
+    for icb in icbs:
+        kinds = [gathering.kinds.get(pk) for pk in gathering.members[icb.pk]]
+        row = IcbRow(
+            icb,
+            counts[icb.pk].agreements,
+            counts[icb.pk].files,
+            kinds.count(Organisation.Kind.SUB_ICB),
+            kinds.count(Organisation.Kind.CCG),
+        )
+        regions.setdefault(icb.region or "Region not recorded", []).append(row)
+    return list(regions.items())
+
+
+@dataclass
+class Headline:
+    listed: int
+    withdrawn: int
+    files: int
+    with_files: int
+    organisations: int
+    datasets: int
+
+
+def headline_numbers():
+    """The loaded register in numbers, for the home page. Three reads."""
+    agreements = Agreement.objects.aggregate(
+        listed=Count("pk", filter=Q(withdrawn_in__isnull=True)),
+        withdrawn=Count("pk", filter=Q(withdrawn_in__isnull=False)),
+        files=Sum("file_count"),
+        with_files=Count("pk", filter=Q(file_count__gt=0)),
+    )
+    holders = Organisation.objects.filter(
+        Q(pk__in=AgreementVersion.objects.values("applicant_id"))
+        | Q(pk__in=VersionController.objects.values("organisation_id"))
+    )
+    datasets = AgreementFacet.objects.filter(facet="dataset").values("value").distinct()
+    return Headline(
+        listed=agreements["listed"],
+        withdrawn=agreements["withdrawn"],
+        files=agreements["files"] or 0,
+        with_files=agreements["with_files"],
+        organisations=holders.count(),
+        datasets=datasets.count(),
+    )

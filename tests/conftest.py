@@ -30,6 +30,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture
 def seed_data(db):
     call_command("loaddata", "seed_agreements", verbosity=0)
+    call_command("rebuild_search_index", verbosity=0)  # fixtures load without announcing a change
 
 
 @pytest.fixture

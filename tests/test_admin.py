@@ -156,8 +156,11 @@ def test_a_curator_edit_announces_that_the_register_changed(curator, seed_data, 
     register_changed.connect(listener)
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            actions.save_curated(Organisation.objects.first(), curator, ["notes"])
+            icb = Organisation.objects.get(slug="nhs-greater-manchester-integrated-care-board")
+            actions.save_curated(icb, curator, ["notes"])
     finally:
         register_changed.disconnect(listener)
     assert len(heard) == 1
-    assert heard[0]["agreement_ids"] is None
+    # Only the agreements it holds are announced, so derived data is rebuilt for them alone.
+    assert heard[0]["agreement_ids"] == set(Agreement.objects.values_list("pk", flat=True))
+    assert len(heard[0]["agreement_ids"]) == 2

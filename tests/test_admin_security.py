@@ -155,7 +155,15 @@ CONTENT_MODELS = {
 def test_curators_hold_exactly_what_curating_needs(db):
     held = set(Group.objects.get(name="Curators").permissions.values_list("content_type__app_label", "codename"))
     expected = {("register", f"{action}_{model}") for model in CONTENT_MODELS for action in ("add", "change", "view")}
-    read_only = ("edition", "auditentry", "dataversion", "importrun", "versionlisting", "versioncontent")
+    read_only = (
+        "edition",
+        "auditentry",
+        "dataversion",
+        "importrun",
+        "versionlisting",
+        "versioncontent",
+        "agreementfacet",
+    )
     expected |= {("register", f"view_{model}") for model in read_only}
     expected.add(("register", "add_importrun"))  # curators upload register files (issue 3)
     assert held == expected

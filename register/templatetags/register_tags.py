@@ -1,9 +1,11 @@
-"""Display helpers for templates: the register's narrative texts as paragraphs and lists, yes/no/unknown."""
+"""Display helpers for templates: the register's narrative texts as paragraphs and lists, yes/no/unknown, and
+search passages with their matched words marked."""
 
 from django import template
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from register.search import MARK_END, MARK_START
 from register.text import blocks
 
 register = template.Library()
@@ -32,3 +34,16 @@ def narrative(text):
 def yes_no(value):
     """A normalised boolean in words; None is 'Not stated' rather than a guess."""
     return {True: "Yes", False: "No"}.get(value, "Not stated")
+
+
+@register.filter
+def highlight(passage):
+    """A search passage, escaped, with the words the search matched in <mark>. Unpaired marks are dropped."""
+    parts, open_mark = [], False
+    for piece in escape(passage or "").replace(MARK_END, MARK_START).split(MARK_START):
+        if open_mark and piece:
+            parts.append(format_html("<mark>{}</mark>", mark_safe(piece)))
+        else:
+            parts.append(piece)
+        open_mark = not open_mark
+    return mark_safe("".join(parts))

@@ -1,7 +1,7 @@
 """Load the site's reference data (ICBs, sub-ICB locations, CCGs) and the seed agreements, each only once.
 
 Run by `make run` every time: a fixture already loaded is left alone, so curators' edits are never
-overwritten by reloading it.
+overwritten by reloading it. Fixtures load without announcing a change, so it then rebuilds the search index.
 """
 
 from django.core.management import call_command
@@ -41,4 +41,4 @@ class Command(BaseCommand):
                 call_command("loaddata", "seed_agreements", verbosity=verbosity)
                 loaded = True
         if loaded:
-            announce()  # derived data (cached pages) must not outlive what was just loaded
+            announce()  # rebuilds the search index and facets; renews cached pages

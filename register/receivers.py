@@ -1,0 +1,17 @@
+"""Keeps what the site derives from register content (the list's facet values, the search index) current.
+
+Listens to `register_changed` (sent once an import or a curator's edit is committed) and rebuilds what the change
+may have touched: the agreements named, or everything when the sender does not know (a curator's edit).
+"""
+
+from register import facets, search
+
+
+def refresh(agreement_ids=None):
+    """Re-derive facet values and search documents for these agreements (all when None)."""
+    return {"facet values": facets.rebuild(agreement_ids), **search.rebuild(agreement_ids)}
+
+
+def refresh_derived_data(sender, agreement_ids=None, edition=None, **kwargs):
+    """`register_changed` receiver, connected in RegisterConfig.ready (before the page cache's)."""
+    refresh(agreement_ids)

@@ -1,0 +1,543 @@
+"""Full-text search: agreements by their titles, references, organisations and narrative texts; organisations by name.
+
+SQLite (the default database) uses FTS5 virtual tables; PostgreSQL a tsvector column with a GIN index, ranked with
+ts_rank (migration 0003 makes the tables). Nothing here scans text with LIKE. Both index whole words without
+stemming (PostgreSQL's 'simple' configuration): a stemmed index makes prefixes miss ("validat*" would not find
+"validation", stored as "valid"), and the two databases' stemmers differ. Instead a word asks for its singular and
+plural forms (`word_forms`), so "fracture" finds "fractures", and both databases find the same agreements.
+
+Both databases read one query syntax, parsed here once so that they understand a query alike. It is the syntax of
+PostgreSQL's websearch_to_tsquery, plus prefixes:
+    words          every word must appear, in the singular or the plural (case and punctuation do not matter)
+    "a phrase"     the words together, in this order, exactly
+    manch*         a prefix: finds Manchester; hospital* finds hospitals
+    a or b         either one
+    -word          without it
+A reference typed in any case, with or without its version or its DARS- prefix, finds its agreement first.
+
+What is indexed is one document per agreement, gathering all its versions: their titles; its reference and theirs;
+every organisation they name (applicant and data controllers, as the register wrote them, by their canonical names
+and every spelling curators linked to them); the five narrative texts, each distinct text once (versions often
+repeat them). One document per agreement, not per version, because the list shows agreements: ranking needs no
+grouping, and a search over 1,900 documents is cheaper than over 5,500. Per organisation: its name, every
+spelling, its ODS code, and the names of the bodies it replaced (old names).
+
+The index holds nothing of its own: `rebuild()` derives it from register content (the `register_changed` receiver
+calls it with the agreements that changed; `manage.py rebuild_search_index` rebuilds everything).
+"""
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
+
+from register.models import Agreement, AgreementVersion, Organisation, OrganisationAlias, VersionController
+from register.names import name_key, reference_key, split_reference
+
+MARK_START, MARK_END = "\ue000", "\ue001"  # around matched words in passages; never in indexed text
+NARRATIVE = [
+    ("objectives", "Objective for processing"),
+    ("processing_activities", "Processing activities"),
+    ("expected_outputs", "Expected outputs"),
+    ("expected_benefits", "Expected measurable benefits"),
+    ("yielded_benefits", "Yielded benefits"),
+]
+PASSAGE_SOURCES = [*NARRATIVE, ("organisations", "Organisations named")]
+MAX_QUERY_LENGTH = 200
+
+_WORD = re.compile(r"[^\W_]+")
+_QUERY_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+_MARKS = str.maketrans({MARK_START: " ", MARK_END: " "})
+
+
+# --- The query syntax -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Term:
+    words: tuple  # lower-case words; more than one is a phrase
+    prefix: bool = False
+
+    @property
+    def forms(self):
+        """The single words that satisfy it: a word in the singular and the plural."""
+        return word_forms(self.words[0]) if len(self.words) == 1 and not self.prefix else self.words
+
+
+def word_forms(word):
+    """A word and its plural or singular (regular English forms only: "fracture"/"fractures", "study"/"studies",
+    "box"/"boxes"). Short words, numbers and codes stay as they are."""
+    if len(word) < 3 or not word.isalpha():
+        return (word,)
+    forms = [word]
+    if word.endswith("ies"):
+        forms.append(word[:-3] + "y")
+    elif word.endswith(("ses", "xes", "zes", "ches", "shes")):
+        forms += [word[:-2], word[:-1]]
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        forms.append(word[:-1])
+    elif word.endswith("y") and word[-2] not in "aeiou":
+        forms.append(word[:-1] + "ies")
+    elif word.endswith(("s", "x", "z", "ch", "sh")):
+        forms.append(word + "es")
+    else:
+        forms.append(word + "s")
+    return tuple(forms)
+
+
+@dataclass
+class Query:
+    """A parsed search: every group must match (any one term of a group will do); no excluded term may."""
+
+    text: str
+    groups: list = field(default_factory=list)
+    excluded: list = field(default_factory=list)
+
+    def __bool__(self):
+        return bool(self.groups)
+
+
+def parse(text):
+    """The query a search box's text asks for. Anything the syntax cannot use (stray quotes, symbols) is dropped."""
+    text = (text or "").strip()[:MAX_QUERY_LENGTH]
+    query, pending_or = Query(text), False
+    for match in _QUERY_TOKEN.finditer(text):
+        negated, phrase, bare = match.groups()
+        if bare is not None:
+            if bare.casefold() == "or":
+                pending_or = bool(query.groups)
+                continue
+            negated = "-" if bare.startswith("-") and len(bare) > 1 else ""
+            body = bare[1:] if negated else bare
+            term = Term(tuple(_WORD.findall(body.casefold())), prefix=body.endswith("*"))
+        else:
+            term = Term(tuple(_WORD.findall(phrase.casefold())))
+        if not term.words:
+            continue
+        if negated:
+            query.excluded.append(term)
+        elif pending_or:
+            query.groups[-1].append(term)
+        else:
+            query.groups.append([term])
+        pending_or = False
+    return query
+
+
+def _clean(text):
+    return (text or "").translate(_MARKS)
+
+
+def words(text):
+    """Text as the words FTS5 sees in it. PostgreSQL's parser would also index "covid-19" and "s261(2)" whole,
+    beside their parts, which shifts word positions and breaks phrases; giving it plain words keeps both alike."""
+    return " ".join(_WORD.findall(text or ""))
+
+
+def _reference_words(*references):
+    return " ".join(" ".join(_WORD.findall(reference)) for reference in references if reference)
+
+
+# --- The two databases ----------------------------------------------------------------------------------------
+
+
+class _SQLite:
+    """FTS5, rowid = agreement id: bm25 ranking with titles and references weighted above organisations, and those
+    above narrative."""
+
+    AGREEMENT_WEIGHTS = "10, 10, 4, 1, 1, 1, 1, 1"  # title, reference, organisations, the five narrative texts
+    ORGANISATION_WEIGHTS = "10, 5, 10, 1"  # name, spellings, codes, old names
+    COLUMNS = ["title", "reference", "organisations", *(name for name, _ in NARRATIVE)]
+
+    @staticmethod
+    def _term(term):
+        if term.prefix:
+            return '"' + " ".join(term.words) + '"*'
+        if len(term.words) > 1:
+            return '"' + " ".join(term.words) + '"'
+        return "(" + " OR ".join(f'"{form}"' for form in term.forms) + ")"
+
+    def match(self, query):
+        groups = " AND ".join("(" + " OR ".join(self._term(term) for term in group) + ")" for group in query.groups)
+        if query.excluded:
+            groups = f"({groups}) NOT (" + " OR ".join(self._term(term) for term in query.excluded) + ")"
+        return groups
+
+    def rank_agreements(self, query):
+        sql = (
+            f"SELECT rowid FROM register_search_agreement WHERE register_search_agreement MATCH %s "
+            f"ORDER BY bm25(register_search_agreement, {self.AGREEMENT_WEIGHTS}), rowid"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [self.match(query)])
+            return [row[0] for row in cursor.fetchall()]
+
+    def passages(self, query, agreement_ids):
+        snippets = ", ".join(
+            f"snippet(register_search_agreement, {self.COLUMNS.index(name)}, %s, %s, '…', 24)"
+            for name, _ in PASSAGE_SOURCES
+        )
+        placeholders = ", ".join(["%s"] * len(agreement_ids))
+        sql = (
+            f"SELECT rowid, {snippets} FROM register_search_agreement "
+            f"WHERE register_search_agreement MATCH %s AND rowid IN ({placeholders})"
+        )
+        params = [MARK_START, MARK_END] * len(PASSAGE_SOURCES) + [self.match(query), *agreement_ids]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return {row[0]: row[1:] for row in cursor.fetchall()}
+
+    def clear_agreements(self, agreement_ids):
+        with connection.cursor() as cursor:
+            if agreement_ids is None:
+                cursor.execute("DELETE FROM register_search_agreement")
+            else:
+                placeholders = ", ".join(["%s"] * len(agreement_ids))
+                cursor.execute(
+                    f"DELETE FROM register_search_agreement WHERE rowid IN ({placeholders})", list(agreement_ids)
+                )
+
+    def insert_agreements(self, documents):
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO register_search_agreement (rowid, {', '.join(self.COLUMNS)}) "
+                f"VALUES (%s, {', '.join(['%s'] * len(self.COLUMNS))})",
+                [(d.agreement_id, d.title, d.reference, d.organisations, *d.narrative) for d in documents],
+            )
+
+    def organisation_match(self, words):
+        return " AND ".join(f'"{word}"*' for word in words)
+
+    def organisations_sql(self, words):
+        return "SELECT rowid FROM register_search_organisation WHERE register_search_organisation MATCH %s", [
+            self.organisation_match(words)
+        ]
+
+    def rank_organisations(self, words):
+        sql = (
+            "SELECT rowid FROM register_search_organisation WHERE register_search_organisation MATCH %s "
+            f"ORDER BY bm25(register_search_organisation, {self.ORGANISATION_WEIGHTS}), rowid"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [self.organisation_match(words)])
+            return [row[0] for row in cursor.fetchall()]
+
+    def replace_organisations(self, documents):
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM register_search_organisation")
+            cursor.executemany(
+                "INSERT INTO register_search_organisation (rowid, name, spellings, codes, old_names) "
+                "VALUES (%s, %s, %s, %s, %s)",
+                [(d.organisation_id, d.name, d.spellings, d.codes, d.old_names) for d in documents],
+            )
+
+
+class _Postgres:
+    """A tsvector per agreement (titles and references weighted A, organisations B, narrative D), ranked by ts_rank;
+    the texts are kept beside it for ts_headline's passages."""
+
+    HEADLINE = (
+        f'StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=15, MaxFragments=1, FragmentDelimiter=" … "'
+    )
+    TEXTS = ["organisations", *(name for name, _ in NARRATIVE)]
+
+    @staticmethod
+    def _term(term):
+        if term.prefix:
+            words = [f"'{word}'" for word in term.words]
+            return "to_tsquery('simple', %s)", [" <-> ".join(words) + ":*"]
+        text = " or ".join(term.forms) if len(term.words) == 1 else '"' + " ".join(term.words) + '"'
+        return "websearch_to_tsquery('simple', %s)", [text]
+
+    def tsquery(self, query):
+        sql, params = [], []
+        for group in query.groups:
+            parts = [self._term(term) for term in group]
+            sql.append("(" + " || ".join(part for part, _ in parts) + ")")
+            params += [value for _, values in parts for value in values]
+        expression = " && ".join(sql)
+        if query.excluded:
+            parts = [self._term(term) for term in query.excluded]
+            expression = f"({expression}) && !!(" + " || ".join(part for part, _ in parts) + ")"
+            params += [value for _, values in parts for value in values]
+        return expression, params
+
+    def rank_agreements(self, query):
+        expression, params = self.tsquery(query)
+        sql = (
+            "SELECT agreement_id FROM register_search_agreement "
+            f"CROSS JOIN (SELECT {expression} AS q) AS query WHERE document @@ q "
+            "ORDER BY ts_rank(document, q) DESC, agreement_id"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [row[0] for row in cursor.fetchall()]
+
+    def passages(self, query, agreement_ids):
+        expression, params = self.tsquery(query)
+        headlines = ", ".join(f"ts_headline('simple', {name}, q, %s)" for name, _ in PASSAGE_SOURCES)
+        sql = (
+            f"SELECT agreement_id, {headlines} FROM register_search_agreement "
+            f"CROSS JOIN (SELECT {expression} AS q) AS query WHERE agreement_id = ANY(%s)"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [self.HEADLINE] * len(PASSAGE_SOURCES) + params + [list(agreement_ids)])
+            return {row[0]: row[1:] for row in cursor.fetchall()}
+
+    def clear_agreements(self, agreement_ids):
+        with connection.cursor() as cursor:
+            if agreement_ids is None:
+                cursor.execute("TRUNCATE register_search_agreement")
+            else:
+                cursor.execute("DELETE FROM register_search_agreement WHERE agreement_id = ANY(%s)", [agreement_ids])
+
+    def insert_agreements(self, documents):
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO register_search_agreement (agreement_id, {', '.join(self.TEXTS)}, document) "
+                f"VALUES (%s, {', '.join(['%s'] * len(self.TEXTS))}, "
+                "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'A') || "
+                "setweight(to_tsvector('simple', %s), 'B') || setweight(to_tsvector('simple', %s), 'D'))",
+                [
+                    (
+                        d.agreement_id,
+                        d.organisations,
+                        *d.narrative,
+                        *(words(text) for text in (d.title, d.reference, d.organisations, " ".join(d.narrative))),
+                    )
+                    for d in documents
+                ],
+            )
+
+    @staticmethod
+    def organisation_tsquery(words):
+        return " & ".join(f"'{word}':*" for word in words)
+
+    def organisations_sql(self, words):
+        return (
+            "SELECT organisation_id FROM register_search_organisation WHERE document @@ to_tsquery('simple', %s)",
+            [self.organisation_tsquery(words)],
+        )
+
+    def rank_organisations(self, words):
+        sql = (
+            "SELECT organisation_id FROM register_search_organisation "
+            "CROSS JOIN (SELECT to_tsquery('simple', %s) AS q) AS query "
+            "WHERE document @@ q ORDER BY ts_rank(document, q) DESC, organisation_id"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [self.organisation_tsquery(words)])
+            return [row[0] for row in cursor.fetchall()]
+
+    def replace_organisations(self, documents):
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE register_search_organisation")
+            cursor.executemany(
+                "INSERT INTO register_search_organisation (organisation_id, document) VALUES (%s, "
+                "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'B') || "
+                "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'C'))",
+                [(d.organisation_id, d.name, d.spellings, d.codes, d.old_names) for d in documents],
+            )
+
+
+def _backend():
+    if connection.vendor == "postgresql":
+        return _Postgres()
+    if connection.vendor == "sqlite":
+        return _SQLite()
+    raise NotImplementedError(f"Full-text search needs SQLite or PostgreSQL, not {connection.vendor}.")
+
+
+# --- Searching agreements ---------------------------------------------------------------------------------------
+
+
+def reference_match(text):
+    """The id of the agreement a reference names (any case, with or without its version or DARS- prefix), or None."""
+    text = (text or "").strip()
+    if not text or " " in text or len(text) > 200:
+        return None
+    base, _ = split_reference(text)
+    keys = {reference_key(text), reference_key(base)}
+    keys |= {key.removeprefix("DARS-") if key.startswith("DARS-") else "DARS-" + key for key in set(keys)}
+    return Agreement.objects.filter(key__in=keys).order_by("pk").values_list("pk", flat=True).first()
+
+
+def among(ids):
+    """An expression for `pk__in` over a list of ids, as one parameter however long the list: a search's hits are
+    found once, then every count on the page (each facet branch) reads them without searching again."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", [list(ids)])
+    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(list(ids))])
+
+
+def ranked_agreements(query, reference_id=None):
+    """[agreement id] the query finds, best first; the agreement a reference names leads."""
+    ranked = _backend().rank_agreements(query) if query else []
+    if reference_id is None:
+        return ranked
+    return [reference_id] + [pk for pk in ranked if pk != reference_id]
+
+
+@dataclass
+class Passage:
+    source: str  # which text it comes from
+    text: str  # with MARK_START and MARK_END around matched words; escape it, then mark them
+
+
+def passages(query, agreement_ids):
+    """{agreement id: the Passage that best shows why it matched}, for a page of results (one query)."""
+    agreement_ids = list(agreement_ids)
+    if not query or not agreement_ids:
+        return {}
+    found = {}
+    for agreement_id, snippets in _backend().passages(query, agreement_ids).items():
+        scored = [
+            (snippet.count(MARK_START), -position, label, snippet)
+            for position, ((_, label), snippet) in enumerate(zip(PASSAGE_SOURCES, snippets, strict=True))
+            if snippet and MARK_START in snippet
+        ]
+        if scored:
+            _, _, label, snippet = max(scored)
+            found[agreement_id] = Passage(label, " ".join(snippet.split()))
+    return found
+
+
+# --- Searching organisations ------------------------------------------------------------------------------------
+
+
+def organisation_words(text):
+    """The words of a name search, spelled as the index spells names ("&" is "and", apostrophes go).
+
+    "NHS" is dropped unless it is all there is: names are written with and without it.
+    """
+    words = name_key((text or "")[:MAX_QUERY_LENGTH]).split()
+    return [word for word in words if word != "nhs"] or words
+
+
+def matching_organisations(text):
+    """An expression for `pk__in`: the organisations whose name, spelling, code or old name starts each word."""
+    words = organisation_words(text)
+    sql, params = _backend().organisations_sql(words) if words else ("SELECT NULL WHERE 1 = 0", [])
+    return RawSQL(sql, params)
+
+
+def ranked_organisations(text):
+    words = organisation_words(text)
+    return _backend().rank_organisations(words) if words else []
+
+
+# --- Keeping the index ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class AgreementDocument:
+    agreement_id: int
+    title: str
+    reference: str
+    organisations: str
+    narrative: tuple
+
+
+@dataclass
+class OrganisationDocument:
+    organisation_id: int
+    name: str
+    spellings: str
+    codes: str
+    old_names: str
+
+
+def _spellings():
+    """{organisation id: [canonical name, then every other spelling]}."""
+    names = {pk: [name] for pk, name in Organisation.objects.values_list("pk", "name")}
+    for organisation_id, spelling in OrganisationAlias.objects.values_list("organisation_id", "spelling"):
+        if spelling not in names.get(organisation_id, []):
+            names.setdefault(organisation_id, []).append(spelling)
+    return names
+
+
+def _unique(values, fold=True):
+    """Values without blanks or repeats, first spelling kept; `fold` also drops repeats that differ only in case or
+    spacing (names), and flattens each value's spacing."""
+    seen = {}
+    for value in values:
+        text = " ".join((value or "").split()) if fold else (value or "").strip()
+        if text:
+            seen.setdefault(" ".join(text.split()).casefold() if fold else text, text)
+    return list(seen.values())
+
+
+def agreement_documents(agreement_ids, spellings):
+    """One document per agreement from all its versions, newest first (so a passage favours the latest wording),
+    each distinct text once."""
+    fields = ["id", "agreement_id", "agreement__reference", "reference", "title", "applicant_id", "applicant_name"]
+    fields += ["controllers_text", *(name for name, _ in NARRATIVE)]
+    controllers = {}
+    for version_id, organisation_id, spelling in VersionController.objects.filter(
+        version__agreement_id__in=agreement_ids
+    ).values_list("version_id", "organisation_id", "spelling"):
+        controllers.setdefault(version_id, []).extend([spelling, *spellings.get(organisation_id, [])])
+    gathered = {}
+    for row in (
+        AgreementVersion.objects.filter(agreement_id__in=agreement_ids)
+        .order_by("agreement_id", "-version_major", "-version_minor", "-pk")
+        .values(*fields)
+    ):
+        parts = gathered.setdefault(
+            row["agreement_id"], {"title": [], "reference": [row["agreement__reference"]], "organisations": []}
+        )
+        parts["title"].append(row["title"])
+        parts["reference"].append(row["reference"])
+        parts["organisations"] += [row["applicant_name"], *spellings.get(row["applicant_id"], [])]
+        parts["organisations"] += [*controllers.get(row["id"], []), row["controllers_text"]]
+        for name, _ in NARRATIVE:
+            parts.setdefault(name, []).append(row[name])
+    for agreement_id, parts in gathered.items():
+        yield AgreementDocument(
+            agreement_id=agreement_id,
+            title=_clean("\n".join(_unique(parts["title"]))),
+            reference=_reference_words(*_unique(parts["reference"])),
+            organisations=_clean("; ".join(_unique(parts["organisations"]))),
+            narrative=tuple(_clean("\n\n".join(_unique(parts.get(name, []), fold=False))) for name, _ in NARRATIVE),
+        )
+
+
+def organisation_documents(spellings):
+    old_names = {}
+    for successor_id, predecessor_id in Organisation.objects.filter(successor__isnull=False).values_list(
+        "successor_id", "pk"
+    ):
+        old_names.setdefault(successor_id, []).extend(spellings.get(predecessor_id, []))
+    for pk, ods_code in Organisation.objects.values_list("pk", "ods_code"):
+        names = spellings.get(pk, [""])
+        yield OrganisationDocument(
+            organisation_id=pk,
+            name=name_key(names[0]),
+            spellings=" \n".join(name_key(name) for name in _unique(names[1:])),
+            codes=name_key(ods_code),
+            old_names=" \n".join(name_key(name) for name in _unique(old_names.get(pk, []))),
+        )
+
+
+BATCH = 500
+
+
+@transaction.atomic
+def rebuild(agreement_ids=None):
+    """Re-index these agreements (every agreement when None) and every organisation. Returns the counts."""
+    backend = _backend()
+    if agreement_ids is None:
+        backend.clear_agreements(None)
+        agreement_ids = list(Agreement.objects.order_by("pk").values_list("pk", flat=True))
+    else:
+        agreement_ids = sorted(set(agreement_ids))
+    spellings = _spellings()
+    for start in range(0, len(agreement_ids), BATCH):
+        batch = agreement_ids[start : start + BATCH]
+        backend.clear_agreements(batch)
+        backend.insert_agreements(list(agreement_documents(batch, spellings)))
+    organisations = list(organisation_documents(spellings))
+    backend.replace_organisations(organisations)
+    return {"agreements": len(agreement_ids), "organisations": len(organisations)}

@@ -1,0 +1,50 @@
+"""sitemap.xml: every agreement, organisation that holds something, and dataset, plus the site's own pages."""
+
+from django.contrib.sitemaps import Sitemap
+from django.db.models import Q
+from django.urls import reverse
+
+from register.models import Agreement, AgreementVersion, Dataset, Organisation, VersionController
+
+
+class PageSitemap(Sitemap):
+    def items(self):
+        return ["register:home", "register:agreements", "register:organisations", "register:icbs"] + [
+            "register:datasets",
+            "register:about",
+        ]
+
+    def location(self, item):
+        return reverse(item)
+
+
+class AgreementSitemap(Sitemap):
+    def items(self):
+        return Agreement.objects.only("reference").order_by("reference")
+
+
+class OrganisationSitemap(Sitemap):
+    def items(self):
+        # Every ICB (the ICB list links them all) and every body named in an agreement.
+        return (
+            Organisation.objects.filter(
+                Q(kind=Organisation.Kind.ICB)
+                | Q(pk__in=AgreementVersion.objects.values("applicant_id"))
+                | Q(pk__in=VersionController.objects.values("organisation_id"))
+            )
+            .only("slug")
+            .order_by("slug")
+        )
+
+
+class DatasetSitemap(Sitemap):
+    def items(self):
+        return Dataset.objects.only("slug").order_by("slug")
+
+
+SITEMAPS = {
+    "pages": PageSitemap,
+    "agreements": AgreementSitemap,
+    "organisations": OrganisationSitemap,
+    "datasets": DatasetSitemap,
+}

@@ -1,0 +1,50 @@
+"""The agreement list (filters, search, facets), its downloads, and an agreement's page."""
+
+from django.shortcuts import redirect, render
+
+from register import downloads, listing, queries
+
+
+def agreement_list(request):
+    result = listing.agreement_list(request.GET)
+    status = 200 if result.valid else 400
+    return render(request, "register/agreement_list.html", {"list": result}, status=status)
+
+
+def agreement_detail(request, reference):
+    agreement, canonical = queries.find_agreement(reference)
+    if not canonical:
+        return redirect(agreement, permanent=True)
+    summary = queries.summarise_agreement(agreement)
+    context = {"summary": summary, "page_url": request.build_absolute_uri(agreement.get_absolute_url())}
+    return render(request, "register/agreement_detail.html", context)
+
+
+def _export(request, fmt):
+    filterset = listing.new_filterset(request.GET)
+    if not filterset.is_valid():
+        return downloads.query_error(
+            [f"{label} ({name}): {message}" for name, label, message in listing.form_errors(filterset)]
+        )
+    sort = listing.chosen_sort(filterset)
+    site = request.build_absolute_uri("/")[:-1]
+    if sort == "relevance":
+        rows = downloads.agreement_rows(site, ids=listing.ranked(filterset))
+    else:
+        rows = downloads.agreement_rows(site, queryset=listing.ordered_queryset(filterset, sort))
+    if fmt == "csv":
+        return downloads.stream_csv(downloads.AGREEMENT_COLUMNS, rows, "agreements")
+    about = {
+        "source": "NHS England's register of data sharing agreements and data releases, reformatted",
+        "licence": "Open Government Licence v3.0",
+        "query": {name: value for name, value in request.GET.items() if name in filterset.filters},
+    }
+    return downloads.stream_json(downloads.AGREEMENT_COLUMNS, rows, "agreements", about)
+
+
+def agreements_csv(request):
+    return _export(request, "csv")
+
+
+def agreements_json(request):
+    return _export(request, "json")

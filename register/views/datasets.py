@@ -1,0 +1,26 @@
+"""Datasets: the list with what each was released for, a dataset's page, and downloads."""
+
+from django.shortcuts import get_object_or_404, render
+
+from register import directory, downloads, queries
+from register.models import Dataset
+
+
+def dataset_list(request):
+    return render(request, "register/dataset_list.html", {"rows": list(directory.dataset_rows())})
+
+
+def dataset_detail(request, slug):
+    dataset = get_object_or_404(Dataset.objects.prefetch_related("aliases"), slug=slug)
+    return render(request, "register/dataset_detail.html", {"summary": queries.summarise_dataset(dataset)})
+
+
+def datasets_csv(request):
+    rows = directory.dataset_rows(request.build_absolute_uri("/")[:-1])
+    return downloads.stream_csv(directory.DATASET_COLUMNS, rows, "datasets")
+
+
+def datasets_json(request):
+    rows = directory.dataset_rows(request.build_absolute_uri("/")[:-1])
+    about = {"source": "Datasets named in NHS England's register of data sharing agreements, reformatted"}
+    return downloads.stream_json(directory.DATASET_COLUMNS, rows, "datasets", about)

@@ -1,0 +1,48 @@
+"""Organisations: the list (A-Z, type, name search), an organisation's page, the ICBs by region, and downloads."""
+
+from django.shortcuts import get_object_or_404, render
+
+from register import directory, downloads, queries
+from register.models import Organisation
+
+
+def organisation_list(request):
+    result = directory.organisation_directory(request.GET)
+    return render(request, "register/organisation_list.html", {"list": result}, status=200 if result.valid else 400)
+
+
+def organisation_detail(request, slug):
+    organisation = get_object_or_404(
+        Organisation.objects.select_related("parent", "successor").prefetch_related("aliases"), slug=slug
+    )
+    return render(
+        request, "register/organisation_detail.html", {"summary": queries.summarise_organisation(organisation)}
+    )
+
+
+def icb_list(request):
+    return render(request, "register/icb_list.html", {"regions": queries.icbs_by_region()})
+
+
+def _export(request, fmt):
+    filterset = directory.OrganisationListFilter(request.GET, queryset=Organisation.objects.all())
+    if not filterset.is_valid():
+        return downloads.query_error(
+            [f"{label} ({name}): {message}" for name, label, message in directory.form_errors(filterset)]
+        )
+    rows = directory.organisations_for_export(filterset, request.build_absolute_uri("/")[:-1])
+    if fmt == "csv":
+        return downloads.stream_csv(directory.ORGANISATION_COLUMNS, rows, "organisations")
+    about = {
+        "source": "Organisations named in NHS England's register of data sharing agreements, reformatted",
+        "query": {name: value for name, value in request.GET.items() if name in filterset.filters},
+    }
+    return downloads.stream_json(directory.ORGANISATION_COLUMNS, rows, "organisations", about)
+
+
+def organisations_csv(request):
+    return _export(request, "csv")
+
+
+def organisations_json(request):
+    return _export(request, "json")

@@ -1,0 +1,184 @@
+"""Downloads: the list's query as CSV and JSON, every matching row, streamed, safe in a spreadsheet."""
+
+import csv
+import datetime
+import io
+import json
+
+import pytest
+from django.db import connection
+from django.http import StreamingHttpResponse
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from register.downloads import AGREEMENT_COLUMNS, safe_cell
+from register.models import Agreement, Organisation
+from tests import factories
+
+HES_APC = "hospital-episode-statistics-admitted-patient-care-hes-apc"
+
+
+def read_csv(response):
+    assert isinstance(response, StreamingHttpResponse)
+    assert response["Content-Type"].startswith("text/csv")
+    text = b"".join(response.streaming_content).decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+
+
+def read_json(response):
+    assert isinstance(response, StreamingHttpResponse)
+    return json.loads(b"".join(response.streaming_content))
+
+
+@pytest.fixture
+def register(db):
+    factories.agreement(
+        "DARS-NIC-200001-AAAAA",
+        title='=HYPERLINK("https://example.org", "Click")',
+        applicant="UNIVERSITY OF LEEDS",
+        applicant_type="Academic",
+        datasets=[factories.HES_APC, factories.ECDS],
+        files=[(factories.HES_APC, datetime.date(2021, 1, 1), False)] * 2,
+        texts={"objectives": "-2+3 and then @SUM(A1)", "expected_outputs": "\tTabbed"},
+    )
+    factories.agreement(
+        "DARS-NIC-200002-BBBBB",
+        title="Plain title, with a comma",
+        applicant=factories.organisation("NHS Greater Manchester ICB - 00T"),
+        datasets=[factories.ECDS],
+        commercial=True,
+    )
+    factories.index()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+44 20", "'+44 20"),
+        ("-5", "'-5"),
+        ("@cmd", "'@cmd"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("  =1+1", "'  =1+1"),
+        ("\uff1d1", "'\uff1d1"),
+        ("Plain", "Plain"),
+        ("a=b", "a=b"),
+        ("", ""),
+    ],
+)
+def test_cells_that_a_spreadsheet_could_run_are_neutralised(text, expected):
+    assert safe_cell(text) == expected
+
+
+def test_csv_has_a_header_naming_each_field_and_every_matching_row(client, register):
+    rows = read_csv(client.get(reverse("register:agreements-csv")))
+    assert list(rows[0]) == [column.name for column in AGREEMENT_COLUMNS]
+    assert {row["reference"] for row in rows} == {"DARS-NIC-200001-AAAAA", "DARS-NIC-200002-BBBBB"}
+
+
+def test_csv_cells_are_safe_and_values_readable(client, register):
+    rows = {row["reference"]: row for row in read_csv(client.get(reverse("register:agreements-csv")))}
+    first = rows["DARS-NIC-200001-AAAAA"]
+    assert first["title"] == '\'=HYPERLINK("https://example.org", "Click")'
+    assert first["objectives"] == "'-2+3 and then @SUM(A1)"
+    assert first["expected_outputs"] == "'\tTabbed"
+    assert first["files_released"] == "2"
+    assert first["datasets"] == f"{factories.ECDS}; {factories.HES_APC}"
+    assert first["url"] == "http://testserver" + reverse("register:agreement", args=["DARS-NIC-200001-AAAAA"])
+    second = rows["DARS-NIC-200002-BBBBB"]
+    assert second["title"] == "Plain title, with a comma"
+    assert second["commercial"] == "Yes"
+    assert second["applicant_organisation"] == "NHS Greater Manchester ICB - 00T"
+    assert second["dsa_start"] == "2023-04-01"
+
+
+def test_downloads_follow_the_lists_filters_and_order(client, register):
+    rows = read_csv(client.get(reverse("register:agreements-csv"), {"dataset": HES_APC}))
+    assert [row["reference"] for row in rows] == ["DARS-NIC-200001-AAAAA"]
+    rows = read_csv(client.get(reverse("register:agreements-csv"), {"sort": "-files"}))
+    assert [row["reference"] for row in rows] == ["DARS-NIC-200001-AAAAA", "DARS-NIC-200002-BBBBB"]
+    rows = read_csv(client.get(reverse("register:agreements-csv"), {"q": "comma"}))
+    assert [row["reference"] for row in rows] == ["DARS-NIC-200002-BBBBB"]
+
+
+def test_json_has_its_fields_described_and_values_as_they_are(client, register):
+    data = read_json(client.get(reverse("register:agreements-json"), {"commercial": "yes"}))
+    assert [field["name"] for field in data["fields"]] == [column.name for column in AGREEMENT_COLUMNS]
+    assert all(field["description"] for field in data["fields"])
+    assert data["query"] == {"commercial": "yes"}
+    (row,) = data["rows"]
+    assert row["reference"] == "DARS-NIC-200002-BBBBB"
+    assert row["commercial"] is True
+    assert row["datasets"] == [factories.ECDS]
+    assert row["dsa_start"] == "2023-04-01"
+
+
+def test_an_empty_download_still_names_its_fields(client, register):
+    rows = client.get(reverse("register:agreements-csv"), {"q": "zebra"})
+    text = b"".join(rows.streaming_content).decode()
+    assert text.strip() == "\ufeff" + ",".join(column.name for column in AGREEMENT_COLUMNS)
+    assert read_json(client.get(reverse("register:agreements-json"), {"q": "zebra"}))["rows"] == []
+
+
+def test_the_list_links_its_downloads_with_its_query(client, register):
+    response = client.get(reverse("register:agreements"), {"dataset": HES_APC, "page": "1", "per_page": "10"})
+    listing = response.context["list"]
+    assert listing.csv_url == reverse("register:agreements-csv") + f"?dataset={HES_APC}"
+    assert listing.json_url == reverse("register:agreements-json") + f"?dataset={HES_APC}"
+    assert listing.csv_url.replace("&", "&amp;") in response.content.decode()
+
+
+def test_a_big_download_is_read_in_chunks_not_per_row(client, db):
+    factories.bulk_register(agreements=1200, versions=1300, files=2000, seed=3)
+    factories.index()
+    with CaptureQueriesContext(connection) as queries:
+        rows = read_csv(client.get(reverse("register:agreements-csv")))
+    assert len(rows) == Agreement.objects.count() == 1200
+    # Three chunks of 500, each one read of agreements and two prefetches: never a query per row.
+    assert len(queries) <= 3 * 3 + 3
+    with CaptureQueriesContext(connection) as queries:
+        rows = read_csv(client.get(reverse("register:agreements-csv"), {"q": "hospital"}))
+    assert rows
+    assert len(queries) <= 3 * 3 + 6
+
+
+# --- Organisations and datasets -----------------------------------------------------------------------------------
+
+
+def test_organisations_download_follows_the_list_and_counts_what_each_gathers(client, register):
+    rows = read_csv(client.get(reverse("register:organisations-csv"), {"kind": "icb", "letter": "G"}))
+    assert [row["name"] for row in rows] == [
+        "NHS Gloucestershire Integrated Care Board",
+        "NHS Greater Manchester Integrated Care Board",
+    ]
+    assert rows[0]["agreements"] == "0"
+    row = rows[1]
+    assert row["agreements"] == "1"  # through its sub-ICB location 00T
+    assert row["ods_code"] == "QOP"
+    assert row["region"] == "North West"
+    assert row["url"].endswith(reverse("register:organisation", args=["nhs-greater-manchester-integrated-care-board"]))
+    everything = read_csv(client.get(reverse("register:organisations-csv")))
+    assert len(everything) == Organisation.objects.count()
+    searched = read_json(client.get(reverse("register:organisations-json"), {"q": "leeds"}))
+    # The sub-ICB location that replaced NHS Leeds CCG is found by that old name, after the names themselves.
+    names = [row["name"] for row in searched["rows"]]
+    assert set(names[:2]) == {"UNIVERSITY OF LEEDS", "NHS Leeds CCG"}
+    assert names[2:] == ["NHS West Yorkshire ICB - 15F"]
+    leeds = next(row for row in searched["rows"] if row["name"] == "UNIVERSITY OF LEEDS")
+    assert leeds["files_released"] == 2
+
+
+def test_datasets_download_has_each_dataset_with_its_counts(client, register):
+    rows = {row["name"]: row for row in read_csv(client.get(reverse("register:datasets-csv")))}
+    assert rows[factories.ECDS]["agreements"] == "2"
+    assert rows[factories.HES_APC]["files_released"] == "2"
+    data = read_json(client.get(reverse("register:datasets-json")))
+    assert {row["name"] for row in data["rows"]} == set(rows)
+
+
+def test_a_bad_query_gets_a_plain_error_not_a_file(client, register):
+    response = client.get(reverse("register:organisations-json"), {"kind": "spaceship"})
+    assert response.status_code == 400
+    assert "Type (kind)" in response.content.decode()

@@ -1,0 +1,301 @@
+"""The browsing pages besides the agreement list: home, about, organisations, ICBs, datasets, an agreement's versions
+and citation, sitemap and robots; what every page shares (header search, no inline scripts); and their reads."""
+
+import datetime
+import re
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from register.models import Agreement, Organisation
+from tests import factories
+from tests.pagetext import page_text
+
+ROOT = Path(__file__).resolve().parent.parent
+GM_ICB = "nhs-greater-manchester-integrated-care-board"
+
+
+@pytest.fixture
+def register(db):
+    factories.agreement(
+        "DARS-NIC-300001-AAAAA",
+        title="Commissioning in Bolton",
+        applicant=factories.organisation("NHS Greater Manchester ICB - 00T"),
+        applicant_type="Sub ICB Location",
+        versions=["1.2", {"version": "2.0", "dsa_start": datetime.date(2024, 4, 1), "title": "Commissioning, renewed"}],
+        datasets=[factories.use(factories.HES_APC, legal_basis=factories.LEGAL_BASES[0]), factories.ECDS],
+        files=[
+            (factories.HES_APC, datetime.date(2021, 1, 1), False),
+            (factories.HES_APC, datetime.date(2021, 1, 1), False),
+            (factories.HES_APC, datetime.date(2021, 2, 1), True),
+            (factories.ECDS, datetime.date(2021, 3, 1), False),
+        ],
+    )
+    factories.agreement(
+        "DARS-NIC-300002-BBBBB",
+        title="Hip fractures",
+        applicant=factories.organisation("UNIVERSITY OF OXFORD", kind="university"),
+        applicant_type="Academic",
+        datasets=[factories.use(factories.HES_APC, legal_basis=factories.LEGAL_BASES[4], frequency="System Access")],
+    )
+    factories.index()
+
+
+def test_home_has_one_search_box_headline_numbers_and_ways_in(client, register):
+    response = client.get(reverse("register:home"))
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "2 data sharing agreements listed" in text
+    assert "4 data files released, under 1 of them" in text
+    assert "2 datasets named" in text
+    body = response.content.decode()
+    assert body.count('name="q"') == 2  # the header's and the page's own
+    assert f'href="{reverse("register:icbs")}"' in body
+    hes = "hospital-episode-statistics-admitted-patient-care-hes-apc"
+    assert f'href="{reverse("register:agreements")}?dataset={hes}"' in body
+    assert f'href="{reverse("register:agreements")}?organisation_type=academic"' in body
+    assert "edition 2025-11" in text
+
+
+def test_about_explains_the_register_every_field_and_the_file_count(client, register):
+    text = page_text(client.get(reverse("register:about")))
+    for term in [
+        "Application title",
+        "Applicant organisation type",
+        "Data controller(s)",
+        "Sole or joint data controller",
+        "DSA start and end date",
+        "For commercial purposes",
+        "Does sublicensing apply",
+        "Objective for processing",
+        "Processing activities",
+        "Expected outputs",
+        "Expected measurable benefits",
+        "Yielded benefits",
+        "Type of data",
+        "Sensitive or non-sensitive",
+        "Access method (frequency)",
+        "Legal basis for provision of data",
+        "Common law duty of confidentiality",
+        "Patient opt-outs applied",
+        "File reference and month file released",
+    ]:
+        assert term in text, term
+    assert "Trusted research environment projects are not in that count" in text
+    assert "synthetic-2025-11.xlsx" in text  # the edition loaded and where it came from
+    assert "Source: Office for National Statistics licensed under the Open Government Licence v.3.0" in text
+
+
+def test_an_agreement_shows_every_version_its_files_and_how_to_cite_it(client, register):
+    response = client.get(reverse("register:agreement", args=["DARS-NIC-300001-AAAAA"]))
+    text = page_text(response)
+    assert "DARS-NIC-300001-AAAAA-v1.2" in text
+    assert "DARS-NIC-300001-AAAAA-v2.0" in text
+    assert "2024-04-01" in text
+    versions = {version.reference: version.files_released for version in response.context["summary"].versions}
+    assert versions == {"DARS-NIC-300001-AAAAA-v1.2": 0, "DARS-NIC-300001-AAAAA-v2.0": 4}
+    assert f"{factories.HES_APC}: 3 files" in text
+    assert "Cite this agreement" in text
+    url = "http://testserver" + reverse("register:agreement", args=["DARS-NIC-300001-AAAAA"])
+    assert "NHS England, “Commissioning, renewed”, data sharing agreement DARS-NIC-300001-AAAAA (version 2.0)" in text
+    assert "edition 2025-11" in text
+    assert url in text
+
+
+def test_an_icb_page_gathers_its_sub_icb_locations_and_links_its_agreements(client, register):
+    response = client.get(reverse("register:organisation", args=[GM_ICB]))
+    text = page_text(response)
+    assert "4 data files in total were disseminated" in text
+    assert "Commissioning, renewed" in text
+    bodies = {body.organisation.name: body for body in response.context["summary"].bodies}
+    assert bodies["NHS Greater Manchester ICB - 00T"].agreements == 1
+    assert bodies["NHS Greater Manchester ICB - 00T"].files == 4
+    assert bodies["NHS Bolton CCG"].agreements == 0
+    body = response.content.decode()
+    assert f'href="{reverse("register:agreements")}?organisation={GM_ICB}"' in body
+    assert f'href="{reverse("register:agreements-csv")}?organisation={GM_ICB}"' in body
+
+
+def test_a_ccg_page_links_its_successor_and_the_successor_its_parent(client, register):
+    text = page_text(client.get(reverse("register:organisation", args=["nhs-bolton-ccg"])))
+    assert "Replaced by NHS Greater Manchester ICB - 00T" in text
+    text = page_text(client.get(reverse("register:organisation", args=["nhs-greater-manchester-icb-00t"])))
+    assert "Part of NHS Greater Manchester Integrated Care Board" in text
+    assert "Replaced NHS Bolton CCG" in text
+
+
+def test_the_icb_list_has_all_42_by_region_with_zero_shown_as_zero(client, register):
+    response = client.get(reverse("register:icbs"))
+    regions = response.context["regions"]
+    rows = [row for _, region_rows in regions for row in region_rows]
+    assert len(rows) == 42
+    assert len(regions) == 7
+    manchester = next(row for row in rows if row.icb.slug == GM_ICB)
+    assert (manchester.agreements, manchester.files) == (1, 4)
+    assert manchester.sub_icb_locations >= 1
+    assert manchester.ccgs >= 1
+    kent = next(row for row in rows if row.icb.slug == "nhs-kent-and-medway-integrated-care-board")
+    assert (kent.agreements, kent.files) == (0, 0)
+    text = page_text(response)
+    assert "North West" in text
+    assert re.search(r"NHS Kent and Medway Integrated Care Board QKS \d+ \d+ 0 0", text)
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"q": "greater manchester icb 00t"}, "NHS Greater Manchester ICB - 00T"),
+        ({"q": "00T"}, "NHS Greater Manchester ICB - 00T"),
+        ({"q": "Tameside & Glossop"}, "NHS Tameside and Glossop CCG"),
+        ({"q": "BOLTON"}, "NHS Bolton CCG"),
+        ({"kind": "university"}, "UNIVERSITY OF OXFORD"),
+        ({"letter": "B", "kind": "ccg"}, "NHS Bolton CCG"),  # filed under the word after NHS
+        ({"letter": "U"}, "UNIVERSITY OF OXFORD"),
+    ],
+)
+def test_the_organisation_list_finds_bodies_by_name_type_and_letter(client, register, params, expected):
+    response = client.get(reverse("register:organisations"), params)
+    assert response.status_code == 200
+    names = [row.organisation.name for row in response.context["list"].rows]
+    assert expected in names
+
+
+def test_the_organisation_list_counts_types_and_gathered_holdings(client, register):
+    response = client.get(reverse("register:organisations"), {"q": "manchester"})
+    listing = response.context["list"]
+    kinds = {choice.value: choice.count for choice in listing.kinds}
+    assert kinds["icb"] == 1
+    assert kinds["sub-icb"] >= 1
+    rows = {row.organisation.name: row for row in listing.rows}
+    assert rows["NHS Greater Manchester Integrated Care Board"].agreements == 1
+    assert rows["NHS Greater Manchester Integrated Care Board"].files == 4
+    assert f'href="{listing.csv_url}"' in response.content.decode().replace("&amp;", "&")
+
+
+def test_the_organisation_list_rejects_an_unknown_type_clearly(client, register):
+    response = client.get(reverse("register:organisations"), {"kind": "spaceship", "letter": "?"})
+    assert response.status_code == 400
+    assert "Select a valid choice" in page_text(response)
+
+
+def test_the_dataset_list_and_a_dataset_page_say_who_receives_it_and_how(client, register):
+    rows = {row.dataset.name: row for row in client.get(reverse("register:datasets")).context["rows"]}
+    assert (rows[factories.HES_APC].agreements, rows[factories.HES_APC].files) == (2, 3)
+    assert (rows[factories.ECDS].agreements, rows[factories.ECDS].files) == (1, 1)
+    slug = "hospital-episode-statistics-admitted-patient-care-hes-apc"
+    response = client.get(reverse("register:dataset", args=[slug]))
+    summary = response.context["summary"]
+    assert summary.file_total == 3
+    assert {tally.label: (tally.agreements, tally.files) for tally in summary.organisations} == {
+        "NHS Greater Manchester ICB - 00T": (1, 3),
+        "UNIVERSITY OF OXFORD": (1, 0),
+    }
+    bases = {tally.label: tally.agreements for tally in summary.legal_bases}
+    assert bases["Health and Social Care Act 2012 – s261(2)(b)(ii)"] == 1
+    assert bases["Health and Social Care Act 2012 – s261(7)"] == 1
+    assert {tally.label: tally.files for tally in summary.opt_outs} == {"Not applied": 2, "Applied": 1}
+    text = page_text(response)
+    assert "3 files of it were released, under 2 agreements held by 2 organisations" in text
+
+
+def test_sitemap_lists_agreements_organisations_and_datasets(client, register):
+    response = client.get(reverse("sitemap"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert reverse("register:agreement", args=["DARS-NIC-300001-AAAAA"]) in body
+    assert reverse("register:organisation", args=[GM_ICB]) in body
+    assert reverse("register:organisation", args=["nhs-kent-and-medway-integrated-care-board"]) in body
+    assert reverse("register:dataset", args=["emergency-care-data-set-ecds"]) in body
+    assert reverse("register:about") in body
+
+
+def test_robots_points_at_the_sitemap_and_keeps_crawlers_off_endless_filters(client, db):
+    text = client.get("/robots.txt").content.decode()
+    assert "Sitemap: http://testserver/sitemap.xml" in text
+    assert "Disallow: /agreements/?" in text
+    assert "Disallow: /admin/" in text
+
+
+def every_page(reference="DARS-NIC-300001-AAAAA"):
+    return [
+        reverse("register:home"),
+        reverse("register:about"),
+        reverse("register:agreements"),
+        reverse("register:agreements") + "?q=bolton&files=yes",
+        reverse("register:agreements") + "?dataset=nope",
+        reverse("register:agreement", args=[reference]),
+        reverse("register:organisations"),
+        reverse("register:organisation", args=[GM_ICB]),
+        reverse("register:icbs"),
+        reverse("register:datasets"),
+        reverse("register:dataset", args=["emergency-care-data-set-ecds"]),
+    ]
+
+
+def test_every_page_has_the_header_search_box_and_no_inline_script_or_style(client, register):
+    inline = re.compile(r"<script|<style|\son[a-z]+\s*=|style\s*=|javascript:", re.IGNORECASE)
+    for url in every_page():
+        response = client.get(url)
+        assert response.status_code in (200, 400), url
+        body = response.content.decode()
+        assert 'id="site-search"' in body, url
+        assert 'role="search"' in body, url
+        assert not inline.search(body), (url, inline.search(body).group(0))
+        assert '<a class="skip-link" href="#main">' in body
+
+
+def test_every_form_control_has_a_label(client, register):
+    for url in every_page():
+        body = client.get(url).content.decode()
+        labelled = set(re.findall(r'<label for="([^"]+)"', body))
+        controls = re.findall(r'<(?:input|select)\b(?![^>]*type="hidden")[^>]*\bid="([^"]+)"', body)
+        assert set(controls) <= labelled, (url, set(controls) - labelled)
+
+
+def test_templates_never_mark_register_text_safe():
+    offenders = [path.name for path in (ROOT / "templates").rglob("*.html") if "|safe" in path.read_text()]
+    assert offenders == []
+
+
+# --- Reads per page ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def big_register(db):
+    factories.bulk_register(agreements=150, versions=320, files=3000, seed=11)
+    factories.index()
+
+
+@pytest.mark.parametrize(
+    "page",
+    ["home", "icbs", "gm_icb", "organisations", "organisations_search", "datasets", "dataset", "agreement", "about"],
+)
+def test_pages_need_few_queries(client, big_register, django_assert_max_num_queries, page):
+    agreement = Agreement.objects.order_by("-file_count").first()
+    url = {
+        "home": reverse("register:home"),
+        "icbs": reverse("register:icbs"),
+        "gm_icb": reverse("register:organisation", args=[GM_ICB]),
+        "organisations": reverse("register:organisations"),
+        "organisations_search": reverse("register:organisations") + "?q=nhs+manchester&kind=sub-icb",
+        "datasets": reverse("register:datasets"),
+        "dataset": reverse("register:dataset", args=["hospital-episode-statistics-admitted-patient-care-hes-apc"]),
+        "agreement": agreement.get_absolute_url(),
+        "about": reverse("register:about"),
+    }[page]
+    with django_assert_max_num_queries(12):
+        response = client.get(url)
+    assert response.status_code == 200
+    assert Organisation.objects.exists()
+
+
+def test_every_page_works_before_any_register_is_loaded(client, db):
+    for url in every_page():
+        if "/agreements/DARS" in url or "/datasets/emergency" in url:
+            continue
+        response = client.get(url)
+        assert response.status_code in (200, 400), url
+    text = page_text(client.get(reverse("register:agreements")))
+    assert "0 agreements" in text
+    assert "No register has been loaded yet" in text

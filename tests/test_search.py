@@ -1,0 +1,207 @@
+"""Full-text search, on whichever database DATABASE_URL names (SQLite FTS5 by default; run this file with a
+PostgreSQL DATABASE_URL to test the tsvector index): what it finds, how it ranks, the passage it shows, and the
+index kept current by the register_changed receiver."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from register import actions, search
+from register.events import announce
+from register.models import Agreement, AgreementVersion, Organisation
+from tests import factories
+
+
+def found(text):
+    """References of the agreements a search finds, best first, as the list page ranks them."""
+    query = search.parse(text)
+    ranked = search.ranked_agreements(query, search.reference_match(text))
+    references = dict(Agreement.objects.filter(pk__in=ranked).values_list("pk", "reference"))
+    return [references[pk] for pk in ranked]
+
+
+@pytest.fixture
+def register(db):
+    factories.agreement(
+        "DARS-NIC-00574-V2H1F",
+        title="LAPH Standard Extract",
+        applicant="SOUTHAMPTON CITY COUNCIL",
+        versions=["4.2", "5.2"],
+        texts={
+            "objectives": "The Local Authority will use hospital data to study hip fractures in older people.",
+            "yielded_benefits": "Examples include:\n~ looking at the causes of hospital admissions for self-harm",
+        },
+    )
+    factories.agreement(
+        "DARS-NIC-121849-W0T5C",
+        title="Invoice validation for NHS Bolton",
+        applicant=factories.organisation(
+            "NHS Bolton CCG", spellings=["NHS BOLTON CCG", "Bolton Clinical Commissioning Group"]
+        ),
+        applicant_type="Clinical Commissioning Group (CCG)",
+        texts={"objectives": "Invoice validation: the Controlled Environment for Finance checks each invoice."},
+    )
+    factories.agreement(
+        "DARS-NIC-393658-D0V9N",
+        title="Hip fracture outcomes",
+        applicant="UNIVERSITY OF OXFORD",
+        applicant_type="Academic",
+        controllers=["UNIVERSITY OF OXFORD", "St John’s Research Trust"],
+        texts={"objectives": "A cohort study of outcomes after fracture of the hip, using hospitalisation records."},
+    )
+    factories.agreement("GPCENSUS", title="GP census", applicant="DEPARTMENT OF HEALTH AND SOCIAL CARE", versions=[""])
+    factories.index()
+
+
+def test_every_word_must_appear_in_any_case(register):
+    assert sorted(found("HIP fracture")) == ["DARS-NIC-00574-V2H1F", "DARS-NIC-393658-D0V9N"]
+    assert found("hip invoice") == []
+
+
+def test_a_phrase_keeps_its_words_together_and_in_order(register):
+    assert found('"hip fractures"') == ["DARS-NIC-00574-V2H1F"]
+    assert found('"fracture of the hip"') == ["DARS-NIC-393658-D0V9N"]
+    assert found('"hip of fracture the"') == []
+
+
+def test_a_prefix_finds_words_that_start_with_it(register):
+    assert found("invo*") == ["DARS-NIC-121849-W0T5C"]
+    assert found("hospitali*") == ["DARS-NIC-393658-D0V9N"]  # "hospitalisation"
+    assert found("hospitali") == []  # without the star, whole words only
+
+
+def test_or_and_exclusion(register):
+    assert sorted(found("invoice or cohort")) == ["DARS-NIC-121849-W0T5C", "DARS-NIC-393658-D0V9N"]
+    assert found("hip -oxford") == ["DARS-NIC-00574-V2H1F"]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["DARS-NIC-00574-V2H1F", "dars-nic-00574-v2h1f", "DARS-NIC-00574-V2H1F-v5.2", "dars-nic-00574-v2h1f-V4.2",
+     "NIC-00574-V2H1F", "  DARS-NIC-00574-V2H1F-v9.9 "],
+)  # fmt: skip
+def test_a_reference_in_any_case_with_or_without_its_version_finds_its_agreement_first(register, typed):
+    assert found(typed)[0] == "DARS-NIC-00574-V2H1F"
+
+
+def test_a_local_code_reference_finds_its_agreement(register):
+    assert found("gpcensus") == ["GPCENSUS"]
+
+
+def test_every_spelling_of_an_organisation_finds_its_agreements(register):
+    assert found('"Bolton Clinical Commissioning Group"') == ["DARS-NIC-121849-W0T5C"]
+    assert found("St John's") == ["DARS-NIC-393658-D0V9N"]  # the register wrote a curly apostrophe
+    assert found("southampton") == ["DARS-NIC-00574-V2H1F"]
+
+
+def test_titles_and_references_rank_above_narrative_mentions(register):
+    factories.agreement(
+        "DARS-NIC-555555-AAAAA", title="Diabetes audit", applicant="UNIVERSITY OF LEEDS", texts={"objectives": "x"}
+    )
+    factories.agreement(
+        "DARS-NIC-666666-BBBBB",
+        title="Cardiac outcomes",
+        applicant="UNIVERSITY OF YORK",
+        texts={"objectives": "Patients with diabetes, among others, and their cardiac outcomes."},
+    )
+    factories.index()
+    assert found("diabetes") == ["DARS-NIC-555555-AAAAA", "DARS-NIC-666666-BBBBB"]
+
+
+def test_the_matching_passage_is_shown_with_the_words_marked(register):
+    query = search.parse("self-harm")
+    passages = search.passages(query, search.ranked_agreements(query))
+    (passage,) = passages.values()
+    assert passage.source == "Yielded benefits"
+    marked = re.findall(f"{search.MARK_START}(.*?){search.MARK_END}", passage.text)
+    assert any("self" in words for words in marked)
+    assert "hospital admissions" in passage.text
+
+
+def test_syntax_never_reaches_the_database_unescaped(register):
+    for text in ['"unclosed', "NEAR(hip fracture)", "hip AND OR NOT", "col:hip", "*", "-", "()", "a\"b'c", "hip^2"]:
+        found(text)  # no error from FTS5 or tsquery syntax
+
+
+def test_searching_never_scans_text_with_like(register):
+    with CaptureQueriesContext(connection) as queries:
+        found("hip fracture")
+        search.ranked_organisations("bolton")
+    assert queries.captured_queries
+    assert not any(" LIKE " in query["sql"].upper() for query in queries.captured_queries)
+
+
+def test_every_version_is_indexed_and_an_older_versions_text_gives_the_passage(register):
+    version = AgreementVersion.objects.get(reference="DARS-NIC-00574-V2H1F-v4.2")
+    version.objectives = "An older text about asthma."
+    version.save()
+    factories.index()
+    query = search.parse("asthma")
+    assert found("asthma") == ["DARS-NIC-00574-V2H1F"]
+    (passage,) = search.passages(query, search.ranked_agreements(query)).values()
+    assert passage.source == "Objective for processing"
+    assert "older text" in passage.text
+
+
+def test_the_index_follows_an_announced_change(register, django_capture_on_commit_callbacks):
+    version = AgreementVersion.objects.get(reference="DARS-NIC-393658-D0V9N-v1.2")
+    version.objectives = "A study of tuberculosis."
+    version.save()
+    assert found("tuberculosis") == []
+    with django_capture_on_commit_callbacks(execute=True):
+        announce({version.agreement_id})
+    assert found("tuberculosis") == ["DARS-NIC-393658-D0V9N"]
+
+
+def test_a_curators_edit_reaches_the_index(register, curator, django_capture_on_commit_callbacks):
+    organisation = Organisation.objects.get(slug="university-of-oxford")
+    organisation.name = "University of Oxford (Nuffield Department)"
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.save_curated(organisation, curator, ["name"])
+    assert found("nuffield") == ["DARS-NIC-393658-D0V9N"]
+    assert search.ranked_organisations("nuffield") == [organisation.pk]
+
+
+def test_rebuild_is_idempotent(register):
+    first = factories.index()
+    second = factories.index()
+    assert first == second
+    assert sorted(found("hip")) == ["DARS-NIC-00574-V2H1F", "DARS-NIC-393658-D0V9N"]
+
+
+# --- Organisations by name ----------------------------------------------------------------------------------------
+
+
+def organisations(text):
+    names = dict(Organisation.objects.values_list("pk", "name"))
+    return [names[pk] for pk in search.ranked_organisations(text)]
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("greater manchester integrated", "NHS Greater Manchester Integrated Care Board"),
+        ("GREATER MANCHESTER INTEGRATED CARE BOARD", "NHS Greater Manchester Integrated Care Board"),
+        ("nhs greater manchester integrated", "NHS Greater Manchester Integrated Care Board"),
+        ("Tameside & Glossop", "NHS Tameside and Glossop CCG"),
+        ("tameside and glossop", "NHS Tameside and Glossop CCG"),
+        ("00T", "NHS Greater Manchester ICB - 00T"),
+        ("QOP", "NHS Greater Manchester Integrated Care Board"),
+        ("bath north east somerset swindon", "NHS Bath and North East Somerset, Swindon and Wiltshire ICB - 92G"),
+        ("manch integ", "NHS Greater Manchester Integrated Care Board"),
+    ],
+)
+def test_organisation_search_tolerates_how_names_are_written(db, typed, expected):
+    factories.index()
+    assert expected in organisations(typed)
+
+
+def test_organisation_search_finds_a_body_by_its_old_name_and_its_spellings(db):
+    factories.organisation("St John’s Hospice", spellings=["ST JOHNS HOSPICE"])
+    factories.index()
+    # The sub-ICB location that replaced NHS Bolton CCG is found by the CCG's name.
+    assert "NHS Greater Manchester ICB - 00T" in organisations("bolton ccg")
+    assert organisations("st john's hospice") == ["St John’s Hospice"]
+    assert organisations("St John’s") == ["St John’s Hospice"]
