@@ -155,8 +155,8 @@ def derive(agreement_ids=None):
         found.add(agreement_id, "type_of_data", type_of_data)
     editions = AgreementVersion.editions.through.objects.all()
     for agreement_id, code in (
-        _scoped(editions, "agreementversion__agreement_id", agreement_ids)
-        .values_list("agreementversion__agreement_id", "edition__code")
+        _scoped(editions, "version__agreement_id", agreement_ids)
+        .values_list("version__agreement_id", "edition__code")
         .distinct()
     ):
         found.add(agreement_id, "edition", code, key=code)

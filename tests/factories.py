@@ -348,7 +348,7 @@ def bulk_register(agreements=1900, versions=5500, files=100_000, seed=4, edition
     made_versions = AgreementVersion.objects.bulk_create(version_rows, batch_size=500)
     through = AgreementVersion.editions.through
     through.objects.bulk_create(
-        [through(agreementversion_id=v.pk, edition_id=listed.pk) for v in made_versions], batch_size=2000
+        [through(version_id=v.pk, edition_id=listed.pk) for v in made_versions], batch_size=2000
     )
     VersionController.objects.bulk_create(
         [
