@@ -11,7 +11,7 @@ DEV_ENV := DJANGO_DEBUG=1
 PYTHON ?= $(firstword $(foreach p,python3 python3.14 python3.13 python3.12,$(shell command -v $(p) >/dev/null 2>&1 && $(p) -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && echo $(p))))
 
 .PHONY: run test lint format install install-dev migrate fixtures import bench-import clean check-deploy \
-	test-postgres backup restore bench-web
+	test-postgres backup restore bench-web bench-load
 
 $(VENV)/.created:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -90,3 +90,12 @@ bench-web: install-dev
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+# gunicorn (the Dockerfile's command, production settings) on loopback with the full-size synthetic register,
+# driven by locust: 50 users for 60 s over a realistic mix. make bench-load [BENCH_ARGS="--keep --users 50"]
+$(VENV)/.installed-bench: $(VENV)/.installed-dev requirements-bench.txt
+	$(PIP) install -r requirements-bench.txt
+	@touch $@
+
+bench-load: $(VENV)/.installed-bench
+	$(PY) scripts/bench_load.py $(BENCH_ARGS)
