@@ -250,6 +250,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "register.throttle.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "register.throttle.client_ip"
+# Its start-up banner would print before every management command's output.
+AXES_VERBOSE = False
 # How many proxies (load balancer, CDN) stand in front of gunicorn and append to X-Forwarded-For; 0 trusts none.
 TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
 
