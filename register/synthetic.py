@@ -535,7 +535,7 @@ def from_workbook(path, seed=0):
     from register.importers.tables import Column, Table
 
     workbook = open_register_file(path)
-    by_role = {name.casefold().replace(" ", ""): sheet for name, sheet in zip(workbook.sheet_names, workbook.sheets)}
+    by_role = {sheet.name.casefold().replace(" ", ""): sheet for sheet in workbook.sheets}
     register = SyntheticRegister(edition="", seed=seed)
     agreements = {}
     rows = {}
