@@ -43,7 +43,9 @@ def test_whitespace_quotes_and_dashes_alone_are_not_differences():
     assert all(paragraph.kind == EQUAL for paragraph in found)
     comparison = compare_contents({"legal": before, "title": before}, {"legal": after, "title": after})
     title = next(field for field in comparison.fields if field.name == "title")
-    assert title.changed and title.typographic_only and not title.differs
+    assert title.changed
+    assert title.typographic_only
+    assert not title.differs
     assert comparison.differing == []
     assert comparison.typographic_labels == ["Application title"]
 
