@@ -257,3 +257,42 @@ def test_the_edition_pages_are_in_the_navigation(client, three):
     body = client.get(reverse("register:changes")).content.decode()
     assert '<a href="/changes/" aria-current="page">What changed</a>' in body
     assert Edition.objects.count() == 3
+
+
+def test_nasty_values_in_a_comparison_query_never_make_a_server_error(client, three):
+    from tests import fuzzing
+
+    agreement, version = amended(three)
+    url = reverse("register:agreement-changes", args=[agreement.reference])
+    for value in fuzzing.NASTY:
+        for query in (
+            {"from": value, "to": version.version},
+            {"from": version.version, "to": version.version, "to_edition": value},
+            {"edition": value},
+            {"from": value, "from_edition": value, "to": value, "to_edition": value},
+        ):
+            response = client.get(url, query)
+            fuzzing.check_answer(response, url)
+        edition_page = reverse("register:edition-changes", args=["2025-11"])
+        fuzzing.check_answer(client.get(edition_page, {"organisation": value, "dataset": value}), edition_page)
+
+
+def test_generate_register_next_of_needs_a_monthly_workbook(tmp_path):
+    from django.core.management import CommandError, call_command
+
+    from register import synthetic
+
+    october = synthetic.build(seed=3, agreements=4, files=10, edition="2025-10")
+    source = tmp_path / "october.xlsx"
+    synthetic.write(october, source)
+    call_command("generate_register", str(tmp_path / "next.xlsx"), "--next-of", str(source), "--edition", "2025-11")
+    following = synthetic.from_workbook(tmp_path / "next.xlsx")
+    assert len(following.agreements) == 4 + 2 - 1
+    months = [row[8] for agreement in following.agreements for row in agreement.files]
+    assert months.count("Nov-25") >= 5
+    not_a_register = tmp_path / "notes.csv"
+    not_a_register.write_text("a,b\n1,2\n")
+    with pytest.raises(CommandError, match="sheet 'Agreements' is missing"):
+        call_command(
+            "generate_register", str(tmp_path / "x.xlsx"), "--next-of", str(not_a_register), "--edition", "2025-11"
+        )
