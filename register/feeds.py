@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from django.contrib.syndication.views import Feed
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html, format_html_join
@@ -21,7 +21,7 @@ from django.utils.html import format_html, format_html_join
 from register import changes, listing
 from register.contents import contents_for
 from register.differences import FIELDS, field_text, typographic_key
-from register.models import Agreement, AgreementVersion, DatasetUse, FileRelease
+from register.models import Agreement, AgreementVersion, Dataset, DatasetUse, FileRelease, Organisation
 from register.queries import gathered_organisation_ids
 
 ENTRIES = 100
@@ -44,6 +44,7 @@ class Subject:
     feed: str
     description: str
     agreements: object = None  # a queryset of agreements, or None for every agreement
+    guid: str = ""  # the feed's id: its page's absolute address
 
 
 @dataclass
@@ -140,14 +141,16 @@ class ChangesFeed(Feed):
     author_name = AUTHOR
 
     def __call__(self, request, *args, **kwargs):
-        self.request = request
         try:
             return super().__call__(request, *args, **kwargs)
         except FeedQueryError as error:
             return render(request, "register/feed_error.html", {"errors": error.errors}, status=400)
 
     def get_object(self, request, *args, **kwargs):
-        return self.subject(request, *args, **kwargs)
+        # The feed's id is its page's absolute address: worked out here, as the feed object is shared by requests.
+        subject = self.subject(request, *args, **kwargs)
+        subject.guid = request.build_absolute_uri(subject.page)
+        return subject
 
     def title(self, subject):
         return xml_text(subject.title)
@@ -162,7 +165,7 @@ class ChangesFeed(Feed):
         return subject.feed
 
     def feed_guid(self, subject):
-        return self.request.build_absolute_uri(subject.page)
+        return subject.guid
 
     def items(self, subject):
         return entries(subject.agreements)
@@ -204,10 +207,6 @@ class AllChangesFeed(ChangesFeed):
 
 class OrganisationChangesFeed(ChangesFeed):
     def subject(self, request, slug):
-        from django.shortcuts import get_object_or_404
-
-        from register.models import Organisation
-
         organisation = get_object_or_404(Organisation, slug=slug)
         ids = gathered_organisation_ids(organisation)
         held = Agreement.objects.filter(
@@ -226,10 +225,6 @@ class OrganisationChangesFeed(ChangesFeed):
 
 class DatasetChangesFeed(ChangesFeed):
     def subject(self, request, slug):
-        from django.shortcuts import get_object_or_404
-
-        from register.models import Dataset
-
         dataset = get_object_or_404(Dataset, slug=slug)
         naming = Agreement.objects.filter(
             pk__in=DatasetUse.objects.filter(dataset=dataset).values("version__agreement_id")
