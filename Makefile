@@ -11,7 +11,7 @@ DEV_ENV := DJANGO_DEBUG=1
 PYTHON ?= $(firstword $(foreach p,python3 python3.14 python3.13 python3.12,$(shell command -v $(p) >/dev/null 2>&1 && $(p) -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && echo $(p))))
 
 .PHONY: run test lint format install install-dev migrate fixtures import bench-import clean check-deploy \
-	test-postgres backup restore bench-web bench-load
+	test-postgres backup restore bench-web bench-load bench-changes
 
 $(VENV)/.created:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -99,3 +99,7 @@ $(VENV)/.installed-bench: $(VENV)/.installed-dev requirements-bench.txt
 
 bench-load: $(VENV)/.installed-bench
 	$(PY) scripts/bench_load.py $(BENCH_ARGS)
+
+# The "what changed" pages and feeds on two full-size monthly editions (built once in var/bench-changes/).
+bench-changes: install-dev
+	$(PY) scripts/bench_changes.py $(BENCH_ARGS)

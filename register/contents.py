@@ -104,3 +104,38 @@ def listed_content(listing):
     if listing.content_hash and listing.content_hash == listing.version.content_hash:
         return _rows_content([listing.version_id])[listing.version_id]
     return None
+
+
+def version_content(version_id):
+    """What a version's row holds now (curators' corrections included), as a content dict."""
+    return _rows_content([version_id]).get(version_id)
+
+
+def contents_for(pairs):
+    """{(version id, content hash): content} for many (version id, content hash) pairs, in a few reads.
+
+    A pair whose content is neither kept apart nor the row's own (a listing recorded without its content) is
+    left out.
+    """
+    pairs = {(version_id, value) for version_id, value in pairs if value}
+    version_ids = sorted({version_id for version_id, _ in pairs})
+    found = {}
+    for start in range(0, len(version_ids), ID_CHUNK):
+        chunk = version_ids[start : start + ID_CHUNK]
+        for version_id, value, fields in VersionContent.objects.filter(version_id__in=chunk).values_list(
+            "version_id", "content_hash", "fields"
+        ):
+            if (version_id, value) in pairs:
+                found[(version_id, value)] = fields
+    missing = {pair for pair in pairs if pair not in found}
+    if missing:
+        rows = dict(
+            AgreementVersion.objects.filter(pk__in=[version_id for version_id, _ in missing]).values_list(
+                "pk", "content_hash"
+            )
+        )
+        own = [version_id for version_id, value in missing if rows.get(version_id) == value]
+        rebuilt = _rows_content(own) if own else {}
+        for version_id in own:
+            found[(version_id, rows[version_id])] = rebuilt[version_id]
+    return found

@@ -47,3 +47,15 @@ def edition_code(file_name, given=None):
             file=file_name,
         )
     return code
+
+
+# Registers that are one series of editions: a synthetic register stands in for the monthly one (it is written
+# in its format, and `generate_register --next-of` derives a following month from a real edition), so a
+# synthetic full listing withdraws what it no longer lists, and "what changed" compares it with the monthly
+# edition before it. The older quarterly register and the seed page are series of their own.
+FAMILIES = {"data-uses": "monthly", "synthetic": "monthly", "release": "quarterly", "seed": "seed"}
+
+
+def register_family(register):
+    """The series an edition of `register` belongs to (an Edition.register value)."""
+    return FAMILIES.get(register, register)

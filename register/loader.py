@@ -17,8 +17,9 @@ Rules, in the register's words:
   content and any other is kept apart (`VersionContent`, see register.contents), so a page can show a version
   as any edition listed it.
 - Only a full listing (the monthly register) withdraws: an agreement or version that the newest full listing
-  of its register no longer lists, while an earlier one did, gets `withdrawn_in` = the first full listing
-  without it. Listed again later, it is no longer withdrawn. Nothing is deleted.
+  of its series (`editions.register_family`: a synthetic register continues the monthly one) no longer lists,
+  while an earlier one did, gets `withdrawn_in` = the first full listing without it. Listed again later, it is
+  no longer withdrawn. Nothing is deleted.
 - A field named in an entry's `curated_fields` is never overwritten; the report lists where the register now
   disagrees. Notes, organisation links and merges are never touched. A version's applicant and controller
   links are re-derived only when the names the register gives change, so a curator's re-pointed link stays.
@@ -38,6 +39,7 @@ from django.db import connection, models, transaction
 from django.db.models import Count
 
 from register.contents import USE_FIELDS, VERSION_FIELDS, content, content_hash, keep_current
+from register.editions import register_family
 from register.events import announce
 from register.import_report import ImportReport
 from register.importers.errors import RegisterFileError
@@ -736,7 +738,11 @@ class Loader:
     def withdraw(self):
         """Work out withdrawn_in for every agreement and version of this register's full listings."""
         full = sorted(
-            (e for e in self.editions.values() if e.lists_all_agreements and e.register == self.edition.register),
+            (
+                e
+                for e in self.editions.values()
+                if e.lists_all_agreements and register_family(e.register) == register_family(self.edition.register)
+            ),
             key=lambda e: month_key(e.month, e.code),
         )
         if not full:

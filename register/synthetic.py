@@ -27,6 +27,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from register.names import split_reference, version_sort_key
 from register.workbook_writer import write_workbook
 
 AGREEMENT_HEADERS = [
@@ -470,19 +471,26 @@ def build(seed=0, agreements=1900, files=105000, edition="2025-11"):
     return register
 
 
-def next_edition(register, edition, added=1, changed=1, dropped=1, new_files=10, seed=None):
-    """The next month's edition: `added` new agreements, `changed` with a new version, `dropped` withdrawn."""
+def next_edition(register, edition, added=1, changed=1, dropped=1, new_files=10, seed=None, month_files=0):
+    """The next month's edition: `added` new agreements, `changed` with a new version, `dropped` withdrawn.
+
+    `month_files` more files are released that month (dated in the edition's month) under changed agreements
+    that release files.
+    """
     maker = _Maker(register.seed * 7919 + 1 if seed is None else seed)
     following = copy.deepcopy(register)
     following.edition = edition
     r = maker.random
     for agreement in r.sample(following.agreements, min(dropped, len(following.agreements))):
         following.agreements.remove(agreement)
-    for agreement in r.sample(following.agreements, min(changed, len(following.agreements))):
+    # Only agreements whose references carry a version can gain one (a local code such as GPCENSUS cannot).
+    versioned = [a for a in following.agreements if split_reference(a.versions[-1][0])[1]]
+    amended = r.sample(versioned, min(changed, len(versioned)))
+    for agreement in amended:
         # The listed version's yielded benefits are updated, and a new version is approved.
         last = agreement.versions[-1] = list(agreement.versions[-1])
         last[14] = (last[14] + "\n" if last[14] else "") + "Update: " + r.choice(maker.sentences)
-        major = int(last[0].strip().rsplit("-v", 1)[1].split(".")[0]) + 1
+        major = version_sort_key(split_reference(last[0])[1])[0] + 1
         row = list(last)
         row[0] = f"{agreement.base}-v{major}.2"
         row[1] = last[1] + " (extended)"
@@ -495,7 +503,81 @@ def next_edition(register, edition, added=1, changed=1, dropped=1, new_files=10,
         agreement.system_access = False
         agreement.files = maker.files(following, agreement, new_files)
         following.agreements.append(agreement)
+    releasing = [agreement for agreement in amended if agreement.files]
+    month = datetime.date(int(edition[:4]), int(edition[5:7]), 1)
+    for number in range(month_files if releasing else 0):
+        agreement = releasing[number % len(releasing)]
+        row = list(r.choice(agreement.files))
+        row[0] = f"FILE{following.next_file:07d}"
+        row[8] = month.strftime("%b-%y")
+        following.next_file += 1
+        agreement.files.append(row)
     return following
+
+
+def _plain_cell(value):
+    """A cell read from a workbook, as the writer takes it back: dates as dates, whole numbers as ints."""
+    if isinstance(value, datetime.datetime):
+        return value.date() if value.time() == datetime.time() else value.isoformat(sep=" ")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def from_workbook(path, seed=0):
+    """A SyntheticRegister holding the rows of a monthly register workbook, so `next_edition` can follow it.
+
+    Columns are found by their header names (as the importer finds them); each agreement's versions are put in
+    version order. Raises RegisterFileError when the file is not a monthly register workbook.
+    """
+    from register.importers.errors import RegisterFileError
+    from register.importers.sources import open_register_file
+    from register.importers.tables import Column, Table
+
+    workbook = open_register_file(path)
+    by_role = {sheet.name.casefold().replace(" ", ""): sheet for sheet in workbook.sheets}
+    register = SyntheticRegister(edition="", seed=seed)
+    agreements = {}
+    rows = {}
+    for sheet_name, headers in (
+        ("Agreements", AGREEMENT_HEADERS),
+        ("Datasets", DATASET_HEADERS),
+        ("DataReleases", RELEASE_HEADERS),
+    ):
+        sheet = by_role.get(sheet_name.casefold())
+        if sheet is None:
+            raise RegisterFileError(
+                f"sheet {sheet_name!r} is missing: a following edition is derived from a monthly register "
+                "workbook (sheets Agreements, Datasets, DataReleases)",
+                file=workbook.label,
+            )
+        required = {"Reference Number", "File Reference", "Dataset"}
+        columns = [Column(header, (header,), required=header in required) for header in headers]
+        table = Table(sheet, columns, workbook.label)
+        rows[sheet_name] = [
+            [_plain_cell(values.get(header)) for header in headers]
+            for _, values in table.rows()
+            if isinstance(values.get("Reference Number"), str) and values["Reference Number"].strip()
+        ]
+    for row in rows["Agreements"]:
+        base, _ = split_reference(row[0])
+        agreement = agreements.setdefault(base, SyntheticAgreement(base=base))
+        agreement.versions.append(["" if value is None else value for value in row])
+    owner = {row[0].strip(): agreement for agreement in agreements.values() for row in agreement.versions}
+    for row in rows["Datasets"]:
+        if row[0].strip() in owner:
+            owner[row[0].strip()].datasets.append(row)
+    for row in rows["DataReleases"]:
+        if row[1].strip() in owner:
+            owner[row[1].strip()].files.append(row)
+    for agreement in agreements.values():
+        agreement.versions.sort(key=lambda row: version_sort_key(split_reference(row[0])[1] or "0"))
+        agreement.system_access = any(row[4] == "System Access" for row in agreement.datasets)
+    register.agreements = list(agreements.values())
+    numbers = [int(part) for a in register.agreements for part in a.base.split("-") if part.isdigit()]
+    register.next_number = max(numbers, default=100000) + 1
+    register.next_file = 1 + sum(len(agreement.files) for agreement in register.agreements)
+    return register
 
 
 def write(register, path, file_format="xlsx"):

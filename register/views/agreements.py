@@ -2,13 +2,15 @@
 
 from django.shortcuts import redirect, render
 
-from register import downloads, listing, queries
+from register import downloads, feeds, listing, queries
+from register.views import changes
 
 
 def agreement_list(request):
     result = listing.agreement_list(request.GET)
     status = 200 if result.valid else 400
-    return render(request, "register/agreement_list.html", {"list": result}, status=status)
+    feed_url = feeds.query_feed_url(request.GET, result.filterset) if result.valid else ""
+    return render(request, "register/agreement_list.html", {"list": result, "feed_url": feed_url}, status=status)
 
 
 def agreement_detail(request, reference):
@@ -17,6 +19,7 @@ def agreement_detail(request, reference):
         return redirect(agreement, permanent=True)
     summary = queries.summarise_agreement(agreement)
     context = {"summary": summary, "page_url": request.build_absolute_uri(agreement.get_absolute_url())}
+    context.update(changes.agreement_history_context(agreement, summary.versions))
     return render(request, "register/agreement_detail.html", context)
 
 
