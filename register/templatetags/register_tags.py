@@ -1,5 +1,5 @@
-"""Display helpers for templates: the register's narrative texts as paragraphs and lists, yes/no/unknown, and
-search passages with their matched words marked."""
+"""Display helpers for templates: the register's narrative texts as paragraphs and lists, yes/no/unknown, counts
+with thousands separators, and search passages with their matched words marked."""
 
 from django import template
 from django.utils.html import escape, format_html, format_html_join
@@ -34,6 +34,12 @@ def narrative(text):
 def yes_no(value):
     """A normalised boolean in words; None is 'Not stated' rather than a guess."""
     return {True: "Yes", False: "No"}.get(value, "Not stated")
+
+
+@register.filter
+def thousands(value):
+    """A count with thousands separated by commas (12,345), as the charts print it."""
+    return f"{value:,}" if isinstance(value, int) else value
 
 
 @register.filter
