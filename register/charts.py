@@ -12,7 +12,7 @@ those, not the shapes), and the rows of numbers it draws, for the table that goe
 """
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 # Pixels down. Text is 13px (static/css/site.css); labels sit in their own bands, never under a column.
@@ -26,12 +26,14 @@ MAX_YEAR_LABELS = 7
 MAX_MONTH_LABELS = 4
 MONTH_MODE_SPAN = 24  # up to this many months, label months; beyond it, years
 
-# Ranked bars: one row is a label line and a bar; the value is written just past the bar's end.
-ROW_HEIGHT = 46
+# Ranked bars: a row is its label (one line or more) above a bar; the value is written just past the bar's end.
+LINE_HEIGHT = 17
+BAR_GAP = 5  # from the last label line's baseline to the top of the bar
 BAR_HEIGHT = 16
-BAR_TOP = 20  # from the top of a row to the top of its bar
+ROW_GAP = 14
 LONGEST_BAR = 78  # percent of the width: leaves room for the value written after the longest bar
-LABEL_CHARACTERS = 52  # longer labels are cut with "…" on the chart; the table beside it has them whole
+LABEL_CHARACTERS = 46  # a line of label text that fits a phone about 340px wide
+MAX_LABEL_LINES = 3
 
 
 def number(value):
@@ -200,12 +202,17 @@ def _axis_labels(first, span, width):
 
 
 @dataclass(frozen=True)
+class LabelLine:
+    y: float
+    text: str
+
+
+@dataclass(frozen=True)
 class Bar:
-    label: str  # as drawn: cut to LABEL_CHARACTERS
     full_label: str
+    lines: tuple  # LabelLine: the label, wrapped to fit a phone's width
     value: int
     width: str  # percent of the chart's width
-    label_y: float
     bar_y: float
     value_y: float
 
@@ -228,13 +235,33 @@ class BarChart:
     bars: list
     rows: list  # every (label, value) given, whole labels: the table shows them all, the chart the first `limit`
     left_out: int = 0  # rows given but not drawn (beyond `limit`)
+    height: float = 0
     bar_height: int = BAR_HEIGHT
     label_size: int = LABEL_SIZE
-    height: float = field(default=0)
 
 
-def _cut(label):
-    return label if len(label) <= LABEL_CHARACTERS else label[: LABEL_CHARACTERS - 1].rstrip() + "…"
+def wrap(label, width=LABEL_CHARACTERS, most=MAX_LABEL_LINES):
+    """A label in lines of at most `width` characters, broken between words; past `most` lines it is cut with
+    "…" (the table beside the chart has it whole)."""
+    lines, line = [], ""
+    for word in label.split():
+        while len(word) > width:  # a word longer than a line (a long code) is broken where it must be
+            if line:
+                lines.append(line)
+                line = ""
+            lines.append(word[:width])
+            word = word[width:]
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    if line:
+        lines.append(line)
+    if len(lines) > most:
+        lines = lines[:most]
+        lines[-1] = lines[-1][: width - 1].rstrip() + "…"
+    return lines or [""]
 
 
 def ranked_bars(rows, *, key, title, label_heading, value_heading, what="agreements", limit=10):
@@ -247,20 +274,22 @@ def ranked_bars(rows, *, key, title, label_heading, value_heading, what="agreeme
     if not shown or not any(value for _, value in shown):
         return None
     largest = max(value for _, value in shown)
-    bars = []
-    for position, (label, value) in enumerate(shown):
-        top = position * ROW_HEIGHT
+    bars, top = [], 0
+    for label, value in shown:
+        lines = wrap(label)
+        label_y = [top + LABEL_SIZE + n * LINE_HEIGHT for n in range(len(lines))]
+        bar_y = label_y[-1] + BAR_GAP
         bars.append(
             Bar(
-                label=_cut(label),
                 full_label=label,
+                lines=tuple(LabelLine(y, text) for y, text in zip(label_y, lines, strict=True)),
                 value=value,
                 width=percent(value / largest * LONGEST_BAR if value else 0),
-                label_y=top + LABEL_SIZE,
-                bar_y=top + BAR_TOP,
-                value_y=top + BAR_TOP + BAR_HEIGHT - 3,
+                bar_y=bar_y,
+                value_y=bar_y + BAR_HEIGHT - 3,
             )
         )
+        top = bar_y + BAR_HEIGHT + ROW_GAP
     listed = "; ".join(f"{label}: {number(value)}" for label, value in shown)
     left_out = len(rows) - len(shown)
     description = (
@@ -277,5 +306,5 @@ def ranked_bars(rows, *, key, title, label_heading, value_heading, what="agreeme
         bars=bars,
         rows=rows,
         left_out=left_out,
-        height=len(bars) * ROW_HEIGHT,
+        height=top - ROW_GAP,
     )

@@ -56,7 +56,7 @@ def test_monthly_columns_label_years_across_a_long_span_without_crowding():
     assert texts == ["2014", "2016", "2018", "2020", "2022", "2024"]
     assert all(label.anchor == "start" for label in chart.axis_labels)
     # Every column stays inside the width.
-    assert all(0 <= float(c.x[:-1]) and float(c.x[:-1]) + float(c.width[:-1]) <= 100.0001 for c in chart.columns)
+    assert all(float(c.x[:-1]) >= 0 and float(c.x[:-1]) + float(c.width[:-1]) <= 100.0001 for c in chart.columns)
 
 
 def test_a_short_span_is_labelled_by_month():
@@ -82,7 +82,7 @@ def test_nothing_to_draw_gives_no_chart():
     assert charts.ranked_bars([("x", 0)], key="t", title="t", label_heading="a", value_heading="b") is None
 
 
-def test_ranked_bars_scale_to_the_largest_cut_long_labels_and_keep_every_row_for_the_table():
+def test_ranked_bars_scale_to_the_largest_wrap_long_labels_and_keep_every_row_for_the_table():
     long_name = "Health and Social Care Act 2012 – s261(7); National Health Service Act 2006 - s251"
     rows = [(long_name, 40), ("Short", 10), ("Nothing", 0)] + [(f"Other {n}", 1) for n in range(10)]
     chart = charts.ranked_bars(
@@ -95,14 +95,25 @@ def test_ranked_bars_scale_to_the_largest_cut_long_labels_and_keep_every_row_for
     assert first.width == f"{charts.LONGEST_BAR}%"
     assert second.width == f"{charts.LONGEST_BAR / 4:g}%"
     assert third.width == "0%"
-    assert first.label.endswith("…")
-    assert len(first.label) == charts.LABEL_CHARACTERS
+    assert [line.text for line in first.lines] == [
+        "Health and Social Care Act 2012 – s261(7);",
+        "National Health Service Act 2006 - s251",
+    ]
     assert first.full_label == long_name
     assert first.value_text == "40"
-    assert second.bar_y - first.bar_y == charts.ROW_HEIGHT
-    assert chart.height == 10 * charts.ROW_HEIGHT
+    # Rows stack without overlapping: each label starts below the previous bar.
+    for above, below in zip(chart.bars, chart.bars[1:], strict=False):
+        assert below.lines[0].y - charts.LABEL_SIZE > above.bar_y + charts.BAR_HEIGHT
+    assert chart.height == chart.bars[-1].bar_y + charts.BAR_HEIGHT
     assert f"{long_name}: 40; Short: 10" in chart.description
     assert "3 more, smaller, are in the table only" in chart.description
+
+
+def test_labels_wrap_between_words_break_overlong_words_and_stop_after_three_lines():
+    assert charts.wrap("a b c", width=3) == ["a b", "c"]
+    assert charts.wrap("abcdefgh", width=3) == ["abc", "def", "gh"]
+    assert charts.wrap("one two three four five", width=5, most=2) == ["one", "two…"]
+    assert all(len(line) <= 46 for line in charts.wrap("x " * 200))
 
 
 def test_a_rendered_chart_is_an_image_with_a_name_a_description_and_escaped_text():

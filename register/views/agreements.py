@@ -2,7 +2,7 @@
 
 from django.shortcuts import redirect, render
 
-from register import downloads, listing, queries
+from register import downloads, listing, page_charts, queries
 
 
 def agreement_list(request):
@@ -16,7 +16,11 @@ def agreement_detail(request, reference):
     if not canonical:
         return redirect(agreement, permanent=True)
     summary = queries.summarise_agreement(agreement)
-    context = {"summary": summary, "page_url": request.build_absolute_uri(agreement.get_absolute_url())}
+    context = {
+        "summary": summary,
+        "page_url": request.build_absolute_uri(agreement.get_absolute_url()),
+        **page_charts.agreement_charts(summary),
+    }
     return render(request, "register/agreement_detail.html", context)
 
 
