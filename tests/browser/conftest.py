@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.pages import WEIGHTS, find_examples
+from tests.browser.pages import AXE_RESULTS, DESKTOP, WEIGHTS, find_examples
 from tests.scratch import ROOT, manage
 
 CHROMIUM = Path(os.environ.get("REGISTER_CHROMIUM", "/usr/bin/chromium"))
@@ -38,8 +38,6 @@ CHROMIUM_ARGS = [
     "--no-default-browser-check",
     "--metrics-recording-only",
 ]
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1366, "height": 900}
 SCREENSHOTS = ROOT / "var" / "screenshots"
 SYNTHETIC = {"agreements": 300, "files": 6000, "seed": 3, "edition": "2025-11"}
 
@@ -162,11 +160,16 @@ class Visit:
         self.page.on("request", self._request)
         self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.on("requestfailed", lambda request: self.errors.append(f"failed: {request.url}"))
+        self.page.on("requestfailed", self._failed)
 
     def _request(self, request):
         if not request.url.startswith(self.site.url + "/") and not request.url.startswith("data:"):
             self.elsewhere.append(request.url)
+
+    def _failed(self, request):
+        # Leaving a page cancels what it was still loading (its icon, say): that is not the site failing.
+        if request.failure != "net::ERR_ABORTED":
+            self.errors.append(f"failed: {request.url} ({request.failure})")
 
     def check_clean(self, expect_errors=()):
         """Nothing fetched from elsewhere, no console errors but those expected (a 404 page's own status)."""
@@ -201,7 +204,12 @@ def screenshots():
 
 
 def pytest_terminal_summary(terminalreporter):
-    """The weight of each page type, as served (tests/browser/test_weight.py)."""
+    """The weight of each page type as served, and axe-core's result for each, measured in this run."""
+    if AXE_RESULTS:
+        terminalreporter.section("axe-core, WCAG 2.0/2.1/2.2 A and AA: violations per page type")
+        terminalreporter.write_line(f"{'page type':<22}{'phone':>8}{'desktop':>9}")
+        for name, widths in AXE_RESULTS.items():
+            terminalreporter.write_line(f"{name:<22}{widths.get('phone', '-'):>8}{widths.get('desktop', '-'):>9}")
     if WEIGHTS:
         terminalreporter.section("page weight as served, compressed (limit 100 KB)")
         terminalreporter.write_line(f"{'page type':<22}{'HTML':>10}{'CSS':>10}{'JS':>8}{'total':>10}  (bytes)")

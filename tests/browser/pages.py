@@ -95,5 +95,10 @@ def find_examples(site):
     )
 
 
-# Page weights measured in this run (tests/browser/test_weight.py), printed at the end by the conftest.
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+
+# What this run measured, printed at its end by tests/browser/conftest.py: page weights (test_weight.py) and
+# axe-core's violations per page type and width (test_accessibility.py).
 WEIGHTS = []
+AXE_RESULTS = {}
