@@ -11,7 +11,6 @@ when it is absent. Page types to check are listed once, in tests/browser/pages.p
 import json
 import os
 import secrets
-import shutil
 import subprocess
 import sys
 import time
@@ -197,9 +196,9 @@ def visit(browser, live_site):
 
 @pytest.fixture(scope="session")
 def screenshots():
-    """var/screenshots/, emptied once per run, for every screenshot the run takes."""
-    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
-    SCREENSHOTS.mkdir(parents=True)
+    """var/screenshots/ (git-ignored): every screenshot the run takes, named after its page type and width, each
+    run overwriting the last one's."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
 
 
@@ -212,9 +211,11 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.write_line(f"{name:<22}{widths.get('phone', '-'):>8}{widths.get('desktop', '-'):>9}")
     if WEIGHTS:
         terminalreporter.section("page weight as served, compressed (limit 100 KB)")
-        terminalreporter.write_line(f"{'page type':<22}{'HTML':>10}{'CSS':>10}{'JS':>8}{'total':>10}  (bytes)")
+        terminalreporter.write_line(
+            f"{'page type':<22}{'HTML':>9}{'CSS':>9}{'JS':>7}{'icon':>7}{'total':>9}  (bytes, headers included)"
+        )
         for name, sizes in WEIGHTS:
             total = sum(sizes.values())
             terminalreporter.write_line(
-                f"{name:<22}{sizes['html']:>10,}{sizes['css']:>10,}{sizes['js']:>8,}{total:>10,}"
+                f"{name:<22}{sizes['html']:>9,}{sizes['css']:>9,}{sizes['js']:>7,}{sizes['other']:>7,}{total:>9,}"
             )
