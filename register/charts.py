@@ -99,6 +99,15 @@ class ColumnChart:
     label_size: int = LABEL_SIZE
 
     @property
+    def gutter(self):
+        """Width in pixels of the scale's own narrow SVG, left of the plot: its longest label, right-aligned."""
+        return 8 + round(8 * max(len(line.label) for line in self.gridlines))
+
+    @property
+    def scale_x(self):
+        return self.gutter - 6
+
+    @property
     def axis_y(self):
         return self.plot_bottom + 18
 

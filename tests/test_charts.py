@@ -135,6 +135,14 @@ def test_a_rendered_chart_is_an_image_with_a_name_a_description_and_escaped_text
     assert "style=" not in html
 
 
+def test_the_scale_gets_a_gutter_as_wide_as_its_longest_number():
+    small = charts.monthly_columns([(date(2020, 1, 1), 3)], key="t", title="t")
+    large = charts.monthly_columns([(date(2020, 1, 1), 12345)], key="t", title="t")
+    assert [line.label for line in large.gridlines][-1] == "15,000"
+    assert large.gutter > small.gutter
+    assert large.gutter >= 8 * len("15,000")
+
+
 def test_a_rendered_column_chart_and_its_table_carry_the_same_numbers():
     chart = charts.monthly_columns(
         [(date(2020, 5, 1), 7), (date(2020, 9, 1), 1200)], key="files", title="Files released per month"
@@ -142,6 +150,8 @@ def test_a_rendered_column_chart_and_its_table_carry_the_same_numbers():
     figure = render_to_string("register/includes/chart_columns.html", {"chart": chart})
     table = render_to_string("register/includes/chart_table.html", {"chart": chart})
     assert figure.count("<rect ") == 2
+    assert '<svg class="chart-scale" width="' in figure  # the scale's numbers, beside the image, hidden from it
+    assert 'aria-hidden="true"' in figure
     assert "<title>2020-09: 1,200</title>" in figure
     assert 'aria-labelledby="chart-files-title chart-files-desc"' in figure
     assert "<td>2020-05</td>" in table

@@ -190,24 +190,23 @@ def test_charts_are_named_images_whose_text_stays_inside_them_on_a_phone(visit, 
     visitor = visit(viewport=PHONE)
     page = visitor.page
     page.goto(next(page for page in PAGE_TYPES if page.name == page_type).path(examples))
-    charts = page.locator("svg.chart-svg")
-    assert charts.count() >= 1
-    for index in range(charts.count()):
-        chart = charts.nth(index)
+    figures = page.locator("figure.chart")
+    assert figures.count() >= 1
+    for index in range(figures.count()):
+        figure = figures.nth(index)
+        chart = figure.locator("svg.chart-svg")
         assert chart.get_attribute("role") == "img"
-        name = page.evaluate("svg => svg.querySelector('title').textContent", chart.element_handle())
+        name = chart.locator("title").first.text_content()
         assert page.get_by_role("img", name=name).count() >= 1
-        frame = chart.bounding_box()
-        for text in chart.locator("text").all():
+        frame = figure.bounding_box()
+        for text in figure.locator("text").all():  # the scale's numbers, the axis labels, the bars' labels
             box = text.bounding_box()
             assert box["x"] >= frame["x"] - 1, f"{name}: {text.text_content()!r} runs off the left"
             assert box["x"] + box["width"] <= frame["x"] + frame["width"] + 1, (
                 f"{name}: {text.text_content()!r} runs off the right"
             )
         # Its numbers are in a table right after it, or in the page's table below it.
-        assert page.evaluate("svg => !!svg.closest('figure').nextElementSibling", chart.element_handle()), (
-            f"{name} has nothing after it"
-        )
+        assert figure.evaluate("figure => !!figure.nextElementSibling"), f"{name} has nothing after it"
     visitor.check_clean()
 
 
