@@ -186,7 +186,7 @@ def visit(browser, live_site):
     opened = []
 
     def open_visit(**options):
-        opened.append(Visit(browser, live_site, **{"viewport": DESKTOP, **options}))
+        opened.append(Visit(browser, live_site, **{"viewport": DESKTOP, "locale": "en-GB", **options}))
         return opened[-1]
 
     yield open_visit
