@@ -11,7 +11,7 @@ DEV_ENV := DJANGO_DEBUG=1
 PYTHON ?= $(firstword $(foreach p,python3 python3.14 python3.13 python3.12,$(shell command -v $(p) >/dev/null 2>&1 && $(p) -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && echo $(p))))
 
 .PHONY: run test lint format install install-dev migrate fixtures import bench-import clean check-deploy \
-	test-postgres backup restore bench-web bench-load bench-changes
+	test-postgres backup restore bench-web bench-load bench-changes test-browser
 
 $(VENV)/.created:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -62,6 +62,11 @@ format: install-dev
 
 test: install-dev lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Only the browser, accessibility and page-weight tests (tests/browser), against a live gunicorn; screenshots land
+# in var/screenshots/. Needs Debian's chromium (.ci/run installs it): `apt-get install chromium`.
+test-browser: install-dev
+	$(PY) -m pytest tests/browser $(PYTEST_ARGS)
 
 # The whole suite again on PostgreSQL (pytest-django creates and drops test_$(PGNAME)); skipped with a message
 # when no server answers. PGURL names the server; PGNAME lets engineers sharing one server keep apart.

@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "register.headers.PermissionsPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Compresses what everything below writes (public pages only: see its docstring on BREACH).
+    "register.compression.PublicPageGZipMiddleware",
     # Before anything asks for the Host header, so a load balancer can call /healthz by IP address.
     "register.health.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

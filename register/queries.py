@@ -243,6 +243,11 @@ class AgreementSummary:
     datasets: list
     controllers: list  # VersionController rows of the latest version
 
+    @property
+    def files_by_month(self):
+        """[(month, files)] across its datasets (a month repeats once per dataset; charts add them up)."""
+        return [(month, count) for _, months, _ in self.files_by_dataset for month, count in months]
+
 
 FILE_VALUES = ["type_of_data", "legal_basis", "frequency", "opt_outs_text", "sensitivity"]
 
@@ -413,6 +418,11 @@ def _tally(rows, labels_of, files_of=None):
             tally.agreements += 1
             tally.files += files_of(row, label) if files_of else row.files
     return sorted(tallies.values(), key=lambda t: (-t.files, -t.agreements, t.label))
+
+
+def files_per_month(releases):
+    """[(month, files)] of a FileRelease queryset, month None where the register gives none. One read."""
+    return list(releases.values_list("month").annotate(files=Count("id")).order_by("month"))
 
 
 def dataset_counts():

@@ -1,10 +1,11 @@
-"""Display helpers for templates: the register's narrative texts as paragraphs and lists, yes/no/unknown, and
-search passages with their matched words marked."""
+"""Display helpers for templates: the register's narrative texts as paragraphs and lists, yes/no/unknown (also as
+tags), counts with thousands separators, and search passages with their matched words marked."""
 
 from django import template
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from register import facets
 from register.search import MARK_END, MARK_START
 from register.text import blocks
 
@@ -34,6 +35,30 @@ def narrative(text):
 def yes_no(value):
     """A normalised boolean in words; None is 'Not stated' rather than a guess."""
     return {True: "Yes", False: "No"}.get(value, "Not stated")
+
+
+@register.filter
+def flag(value, raised="yes"):
+    """A normalised yes/no as a tag in words. `raised` ("yes" or "no") is the answer that deserves notice: it gets
+    the red flag style; the words say the same for anyone who cannot tell the colours apart."""
+    key = {True: "yes", False: "no"}.get(value, "not-stated")
+    css = "tag tag-unknown" if key == "not-stated" else "tag tag-flag" if key == raised else "tag"
+    return format_html('<span class="{}">{}</span>', css, yes_no(value))
+
+
+@register.filter
+def opt_out_tag(text):
+    """An opt-out status in the register's own words, as a tag; files released without opt-outs applied are the
+    ones that deserve notice."""
+    key, _ = facets.yes_no(None, text)
+    css = {"yes": "tag", "no": "tag tag-flag"}.get(key, "tag tag-unknown")
+    return format_html('<span class="{}">{}</span>', css, text)
+
+
+@register.filter
+def thousands(value):
+    """A count with thousands separated by commas (12,345), as the charts print it."""
+    return f"{value:,}" if isinstance(value, int) else value
 
 
 @register.filter

@@ -2,7 +2,7 @@
 
 from django.shortcuts import redirect, render
 
-from register import downloads, feeds, listing, queries
+from register import downloads, feeds, listing, page_charts, queries
 from register.views import changes
 
 
@@ -18,7 +18,11 @@ def agreement_detail(request, reference):
     if not canonical:
         return redirect(agreement, permanent=True)
     summary = queries.summarise_agreement(agreement)
-    context = {"summary": summary, "page_url": request.build_absolute_uri(agreement.get_absolute_url())}
+    context = {
+        "summary": summary,
+        "page_url": request.build_absolute_uri(agreement.get_absolute_url()),
+        **page_charts.agreement_charts(summary),
+    }
     context.update(changes.agreement_history_context(agreement, summary.versions))
     return render(request, "register/agreement_detail.html", context)
 

@@ -2,7 +2,7 @@
 
 from django.shortcuts import get_object_or_404, render
 
-from register import directory, downloads, queries
+from register import directory, downloads, page_charts, queries
 from register.models import Dataset
 
 
@@ -12,7 +12,8 @@ def dataset_list(request):
 
 def dataset_detail(request, slug):
     dataset = get_object_or_404(Dataset.objects.prefetch_related("aliases"), slug=slug)
-    return render(request, "register/dataset_detail.html", {"summary": queries.summarise_dataset(dataset)})
+    summary = queries.summarise_dataset(dataset)
+    return render(request, "register/dataset_detail.html", {"summary": summary, **page_charts.dataset_charts(summary)})
 
 
 def datasets_csv(request):

@@ -2,7 +2,7 @@
 
 from django.shortcuts import get_object_or_404, render
 
-from register import directory, downloads, queries
+from register import directory, downloads, page_charts, queries
 from register.models import Organisation
 
 
@@ -15,9 +15,9 @@ def organisation_detail(request, slug):
     organisation = get_object_or_404(
         Organisation.objects.select_related("parent", "successor").prefetch_related("aliases"), slug=slug
     )
-    return render(
-        request, "register/organisation_detail.html", {"summary": queries.summarise_organisation(organisation)}
-    )
+    summary = queries.summarise_organisation(organisation)
+    context = {"summary": summary, **page_charts.organisation_charts(summary)}
+    return render(request, "register/organisation_detail.html", context)
 
 
 def icb_list(request):

@@ -4,18 +4,19 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from register import facets, queries
+from register import facets, page_charts, queries
 from register.models import Agreement, Edition
 
 WAYS_IN_DATASETS = 8
 
 
 def home(request):
-    counted = facets.count({"": (Agreement.objects.all(), ["dataset", "organisation_type"])}).get("", {})
+    counted = facets.count({"": (Agreement.objects.all(), ["dataset", "organisation_type", "legal_basis"])}).get("", {})
     context = {
         "headline": queries.headline_numbers(),
         "top_datasets": counted.get("dataset", [])[:WAYS_IN_DATASETS],
         "applicant_types": counted.get("organisation_type", []),
+        **page_charts.register_charts(counted.get("legal_basis", [])),
     }
     return render(request, "register/home.html", context)
 

@@ -1,0 +1,224 @@
+"""What people do with the site, in a real Chromium against the live site: a journalist's journey from the home page
+to a CSV of one ICB's agreements naming one dataset; the filter form with JavaScript off; the keyboard alone (skip
+link, filters, pagination, a focus indicator on everything that takes focus); an agreement printed; charts read as
+images with names and kept inside their frame on a phone; and no cookie set for a visitor on any public page."""
+
+import csv
+import io
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from django.urls import reverse
+
+from tests.browser.pages import PAGE_TYPES, PHONE
+
+pytestmark = pytest.mark.browser
+
+
+def result_count(page):
+    """The number in the list's heading, '37 agreements match'."""
+    return int(re.match(r"\s*([\d,]+) agreement", page.locator("#result-count").inner_text()).group(1).replace(",", ""))
+
+
+def test_a_journalist_finds_an_icb_narrows_it_to_one_dataset_downloads_the_csv_and_opens_an_agreement(
+    visit, examples, screenshots
+):
+    visitor = visit(accept_downloads=True)
+    page = visitor.page
+    page.goto("/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Organisations").click()
+    # Searching the ICB by the words people use, not its full name.
+    words = examples.icb_name.removeprefix("NHS ").removesuffix(" Integrated Care Board")
+    page.get_by_label("Name or code").fill(words)
+    page.get_by_label("Type").select_option("icb")
+    page.get_by_role("button", name="Find").click()
+    page.get_by_role("link", name=examples.icb_name, exact=True).click()
+    assert page.get_by_role("heading", level=1).inner_text() == f"{examples.icb_name} projects"
+
+    page.get_by_role("link", name=re.compile(r"^Filter, search and sort these \d+ agreements?$")).click()
+    everything = result_count(page)
+    page.get_by_label("Dataset").select_option(examples.dataset)
+    page.get_by_role("button", name="Apply filters").click()
+    query = parse_qs(urlparse(page.url).query)
+    assert query["organisation"][0] in (examples.icb, examples.icb_name)  # the form shows the name it found
+    assert query["dataset"] == [examples.dataset]
+    narrowed = result_count(page)
+    assert 0 < narrowed <= everything
+    page.screenshot(path=screenshots / "journey-filtered.png", full_page=True)
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="CSV for spreadsheets").click()
+    rows = list(csv.DictReader(io.StringIO(download.value.path().read_text(encoding="utf-8-sig"))))
+    assert len(rows) == narrowed
+    assert all(examples.dataset_name in row["datasets"] for row in rows)
+    titles = {row["title"] for row in rows}
+
+    first = page.locator(".results-table .row-title").first
+    title = first.inner_text()
+    assert title in titles
+    first.click()
+    assert page.get_by_role("heading", level=1).inner_text() == title
+    assert page.get_by_role("link", name=examples.dataset_name).first.is_visible()
+    visitor.check_clean()
+
+
+def test_the_filter_form_works_with_javascript_off(visit, examples):
+    visitor = visit(java_script_enabled=False)
+    page = visitor.page
+    page.goto(reverse("register:agreements"))
+    commercial = page.get_by_label("For commercial purposes")
+    label = commercial.locator("option[value='yes']").inner_text()
+    expected = int(re.search(r"\((\d+)\)", label).group(1))
+    commercial.select_option("yes")
+    page.get_by_label("In force on").fill("2024-06-30")
+    page.get_by_label("Sort by").select_option("-files")
+    page.get_by_role("button", name="Apply filters").click()
+    query = parse_qs(urlparse(page.url).query)
+    assert query["commercial"] == ["yes"]
+    assert query["active_on"] == ["2024-06-30"]
+    assert result_count(page) <= expected
+    assert page.get_by_label("For commercial purposes").input_value() == "yes"
+    # Each filter in use can be removed by a plain link.
+    page.get_by_role("link", name="Remove the dsa in force on filter").click()
+    assert "active_on" not in parse_qs(urlparse(page.url).query)
+    assert result_count(page) == expected
+    visitor.check_clean()
+
+
+FOCUS_STYLE = """element => {
+    const style = getComputedStyle(element);
+    const box = element.getBoundingClientRect();
+    return {outline: style.outlineStyle, outlineWidth: parseFloat(style.outlineWidth), shadow: style.boxShadow,
+            visible: box.width > 0 && box.height > 0 && box.bottom > 0 && box.top < innerHeight,
+            tag: element.tagName, text: (element.innerText || element.value || element.id || '').slice(0, 40)};
+}"""
+
+
+def focused(page):
+    return page.evaluate_handle("document.activeElement")
+
+
+def assert_focus_visible(page):
+    style = page.evaluate(FOCUS_STYLE, focused(page))
+    shows = (style["outline"] != "none" and style["outlineWidth"] >= 2) or style["shadow"] not in ("none", "")
+    assert shows, f"no visible focus indicator on {style}"
+    assert style["visible"], f"focused element is off screen: {style}"
+    return style
+
+
+def tab_until(page, predicate, most=400):
+    """Press Tab until `predicate(active element)` holds, checking the focus indicator at each stop."""
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        assert_focus_visible(page)
+        if page.evaluate(predicate, focused(page)):
+            return
+    raise AssertionError(f"never reached {predicate} by Tab")
+
+
+def test_the_keyboard_alone_reaches_everything_with_focus_always_visible(visit, examples, screenshots):
+    visitor = visit()
+    page = visitor.page
+    page.goto(reverse("register:agreements"))
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to main content"
+    assert_focus_visible(page)
+    page.screenshot(path=screenshots / "keyboard-skip-link.png")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+    # Into the filters: choose a dataset with the arrow keys, apply with Enter.
+    tab_until(page, "element => element.id === 'id_dataset'")
+    page.keyboard.press("ArrowDown")
+    chosen = page.evaluate("document.activeElement.value")
+    assert chosen
+    tab_until(page, "element => element.classList.contains('apply')")
+    page.screenshot(path=screenshots / "keyboard-apply.png")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"dataset="))
+    assert parse_qs(urlparse(page.url).query)["dataset"] == [chosen]
+
+    # Pagination, on the unfiltered list: every link on the way has a visible focus.
+    page.goto(reverse("register:agreements"))
+    tab_until(page, "element => element.getAttribute('rel') === 'next'")
+    page.screenshot(path=screenshots / "keyboard-next-page.png")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"page=2"))
+    assert "Page 2 of" in page.locator(".pagination").inner_text()
+    visitor.check_clean()
+
+
+def test_every_stop_on_an_agreement_and_the_home_page_shows_focus(visit, examples):
+    visitor = visit()
+    page = visitor.page
+    for path in (reverse("register:agreement", args=[examples.agreement]), reverse("register:home")):
+        page.goto(path)
+        stops = set()
+        for _ in range(120):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement === document.body"):
+                break  # past the last stop
+            style = assert_focus_visible(page)
+            stops.add((style["tag"], style["text"]))
+        assert len(stops) > 10, path
+    visitor.check_clean()
+
+
+def test_an_agreement_prints_without_the_sites_navigation_and_with_its_tables_open(visit, examples, screenshots):
+    visitor = visit()
+    page = visitor.page
+    page.goto(reverse("register:agreement", args=[examples.agreement]))
+    page.emulate_media(media="print")
+    assert not page.locator(".site-nav").is_visible()
+    assert not page.locator(".header-search").is_visible()
+    assert page.get_by_role("heading", level=1).is_visible()
+    assert page.locator("dl.summary").first.is_visible()
+    # The per-dataset tables live in closed <details> on screen; on paper they are open.
+    assert page.locator("details.dataset-files table").first.is_visible()
+    assert page.locator(".site-footer").get_by_text("independent reformatting").is_visible()
+    page.screenshot(path=screenshots / "agreement-print.png", full_page=True)
+    pdf = page.pdf(path=screenshots / "agreement-print.pdf", format="A4")
+    assert pdf.startswith(b"%PDF")
+    page.emulate_media(media="screen")
+    assert not page.locator("details.dataset-files table").first.is_visible()
+    visitor.check_clean()
+
+
+@pytest.mark.parametrize("page_type", ["icb", "dataset", "home", "agreement"])
+def test_charts_are_named_images_whose_text_stays_inside_them_on_a_phone(visit, examples, page_type):
+    visitor = visit(viewport=PHONE)
+    page = visitor.page
+    page.goto(next(page for page in PAGE_TYPES if page.name == page_type).path(examples))
+    figures = page.locator("figure.chart")
+    assert figures.count() >= 1
+    for index in range(figures.count()):
+        figure = figures.nth(index)
+        chart = figure.locator("svg.chart-svg")
+        assert chart.get_attribute("role") == "img"
+        name = chart.locator("title").first.text_content()
+        assert page.get_by_role("img", name=name).count() >= 1
+        frame = figure.bounding_box()
+        for text in figure.locator("text").all():  # the scale's numbers, the axis labels, the bars' labels
+            box = text.bounding_box()
+            assert box["x"] >= frame["x"] - 1, f"{name}: {text.text_content()!r} runs off the left"
+            assert box["x"] + box["width"] <= frame["x"] + frame["width"] + 1, (
+                f"{name}: {text.text_content()!r} runs off the right"
+            )
+        # Its numbers are in a table right after it, or in the page's table below it.
+        assert figure.evaluate("figure => !!figure.nextElementSibling"), f"{name} has nothing after it"
+    visitor.check_clean()
+
+
+def test_no_public_page_sets_a_cookie_or_fetches_anything_from_elsewhere(visit, examples):
+    visitor = visit()
+    for page_type in PAGE_TYPES:
+        if page_type.url_name.startswith("admin:"):
+            continue
+        try:
+            path = page_type.path(examples)
+        except pytest.skip.Exception:
+            continue
+        visitor.page.goto(path)
+    assert visitor.context.cookies() == []
+    visitor.check_clean(expect_errors=["404 (Not Found)"])
