@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.urls import reverse
 
 from register.models import Agreement, AgreementFacet, VersionController
@@ -96,10 +96,17 @@ def stream_json(columns, rows, filename, about):
     return response
 
 
-def query_error(errors):
-    """A download's answer to a query it cannot run: plain text saying what was wrong, and status 400."""
-    lines = ["The download could not be made, because of its query:", *(f"- {error}" for error in errors)]
-    lines.append("Correct the query string (the same as the list page's) and try again.")
+QUERY_ERROR = "The download could not be made, because of its query"
+QUERY_ERROR_HINT = "Correct the query string (the same as the list page's) and try again."
+
+
+def query_error(errors, fmt="csv"):
+    """A download's answer to a query it cannot run, status 400, saying what was wrong: plain text for a CSV
+    download, a JSON object (`error`, `problems`, `hint`) for a JSON one, so that a program reading it can too."""
+    if fmt == "json":
+        body = {"error": QUERY_ERROR + ".", "problems": list(errors), "hint": QUERY_ERROR_HINT}
+        return JsonResponse(body, status=400, json_dumps_params={"ensure_ascii": False})
+    lines = [f"{QUERY_ERROR}:", *(f"- {error}" for error in errors), QUERY_ERROR_HINT]
     return HttpResponse("\n".join(lines) + "\n", status=400, content_type="text/plain; charset=utf-8")
 
 

@@ -182,3 +182,16 @@ def test_a_bad_query_gets_a_plain_error_not_a_file(client, register):
     response = client.get(reverse("register:organisations-json"), {"kind": "spaceship"})
     assert response.status_code == 400
     assert "Type (kind)" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("name", "params"), [("agreements-json", {"sort": " "}), ("organisations-json", {"kind": "x"})]
+)
+def test_a_json_download_answers_a_bad_query_in_json(client, db, name, params):
+    response = client.get(reverse(f"register:{name}"), params)
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert body["error"] == "The download could not be made, because of its query."
+    assert body["problems"]
+    assert all(isinstance(problem, str) for problem in body["problems"])

@@ -31,7 +31,8 @@ def _export(request, fmt):
     filterset = listing.new_filterset(request.GET)
     if not filterset.is_valid():
         return downloads.query_error(
-            [f"{label} ({name}): {message}" for name, label, message in listing.form_errors(filterset)]
+            [f"{label} ({name}): {message}" for name, label, message in listing.form_errors(filterset)],
+            fmt,
         )
     sort = listing.chosen_sort(filterset)
     site = request.build_absolute_uri("/")[:-1]

@@ -28,7 +28,8 @@ def _export(request, fmt):
     filterset = directory.OrganisationListFilter(request.GET, queryset=Organisation.objects.all())
     if not filterset.is_valid():
         return downloads.query_error(
-            [f"{label} ({name}): {message}" for name, label, message in directory.form_errors(filterset)]
+            [f"{label} ({name}): {message}" for name, label, message in directory.form_errors(filterset)],
+            fmt,
         )
     rows = directory.organisations_for_export(filterset, request.build_absolute_uri("/")[:-1])
     if fmt == "csv":
