@@ -12,6 +12,7 @@ class PageSitemap(Sitemap):
         return ["register:home", "register:agreements", "register:organisations", "register:icbs"] + [
             "register:datasets",
             "register:about",
+            "register:signals",
         ]
 
     def location(self, item):

@@ -3,6 +3,7 @@
 from django.shortcuts import redirect, render
 
 from register import downloads, listing, queries
+from register.signals import display as signal_display
 
 
 def agreement_list(request):
@@ -17,6 +18,7 @@ def agreement_detail(request, reference):
         return redirect(agreement, permanent=True)
     summary = queries.summarise_agreement(agreement)
     context = {"summary": summary, "page_url": request.build_absolute_uri(agreement.get_absolute_url())}
+    context["signals"] = signal_display.for_agreement(agreement)
     return render(request, "register/agreement_detail.html", context)
 
 

@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, render
 
 from register import directory, downloads, queries
 from register.models import Organisation
+from register.signals import display as signal_display
 
 
 def organisation_list(request):
@@ -15,9 +16,10 @@ def organisation_detail(request, slug):
     organisation = get_object_or_404(
         Organisation.objects.select_related("parent", "successor").prefetch_related("aliases"), slug=slug
     )
-    return render(
-        request, "register/organisation_detail.html", {"summary": queries.summarise_organisation(organisation)}
-    )
+    summary = queries.summarise_organisation(organisation)
+    held = [holding.agreement.pk for holding in summary.holdings]
+    context = {"summary": summary, "signals": signal_display.for_organisation(organisation, held)}
+    return render(request, "register/organisation_detail.html", context)
 
 
 def icb_list(request):
