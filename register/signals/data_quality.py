@@ -127,17 +127,18 @@ def _checks(agreement):
             yield "Type of Data", use.type_of_data, not_a_description(use.type_of_data), where
             yield "Frequency", use.frequency, not_a_description(use.frequency), where
     for file in agreement.files:
+        # 100k rows at full size: only values with a problem are yielded (the checks are cached per value).
         where = file.file_reference
-        yield "Dataset", file.dataset_name, not_a_name(file.dataset_name), where
-        yield "Organisation Name", file.organisation_name, not_a_name(file.organisation_name), where
-        yield "Type of Data", file.type_of_data, not_a_description(file.type_of_data), where
-        yield "Month File Released", file.month_text, not_a_date(file.month, file.month_text, "month"), where
-        yield (
-            "Patient Opt-Outs Applied",
-            file.opt_outs_text,
-            not_yes_no(file.opt_outs_applied, file.opt_outs_text),
-            where,
-        )
+        if problem := not_a_name(file.dataset_name):
+            yield "Dataset", file.dataset_name, problem, where
+        if problem := not_a_name(file.organisation_name):
+            yield "Organisation Name", file.organisation_name, problem, where
+        if problem := not_a_description(file.type_of_data):
+            yield "Type of Data", file.type_of_data, problem, where
+        if file.month is None and (problem := not_a_date(None, file.month_text, "month")):
+            yield "Month File Released", file.month_text, problem, where
+        if file.opt_outs_applied is None and (problem := not_yes_no(None, file.opt_outs_text)):
+            yield "Patient Opt-Outs Applied", file.opt_outs_text, problem, where
 
 
 @signal_kind(
