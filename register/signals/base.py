@@ -146,6 +146,7 @@ PLACEHOLDERS = {
 _FOLD = re.compile(r"[^0-9a-z]+")
 
 
+@lru_cache(maxsize=8192)
 def folded(text):
     return _FOLD.sub(" ", (text or "").casefold()).strip()
 

@@ -62,9 +62,9 @@ def _file_rows(files, describe):
         ("version", "Released under"),
         ("version_dsa", "That version's DSA"),
         ("dataset", "Dataset"),
-        ("month", "Month released"),
+        ("months", "Months released"),
         ("outside", "Outside its DSA"),
-        ("in_force", "Versions in force that month"),
+        ("in_force", "Versions in force those months"),
         ("files", "Files"),
         ("file_references", "File references"),
     ),
@@ -73,7 +73,7 @@ def released_outside_dsa(agreement, register):
     versions = agreement.versions_by_id()
     dated = [version for version in agreement.versions if version.dsa_start and version.dsa_end]
     in_force_by_month = {}
-    groups = defaultdict(list)  # (case, version id, dataset, month, outside, versions in force) -> file references
+    groups = defaultdict(list)  # (case, version id, dataset, outside, versions in force) -> [(month, file reference)]
     for file in agreement.files:
         month, version = file.month, versions.get(file.version_id)
         if month is None or version is None:
@@ -89,29 +89,29 @@ def released_outside_dsa(agreement, register):
             last = month_end(month)
             in_force = in_force_by_month[month] = tuple(other.label for other in dated if other.in_force(month, last))
         case = OTHER_VERSION if in_force else NO_VERSION
-        groups[(case, version.id, file.dataset_name, month, outside, in_force)].append(file.file_reference)
+        groups[(case, version.id, file.dataset_name, outside, in_force)].append((month, file.file_reference))
     findings = []
     for case in (NO_VERSION, OTHER_VERSION):
-        found = [(key, references) for key, references in groups.items() if key[0] == case]
+        # One row per version, dataset and side (after its end, before its start), with the months and the files.
+        found = [(key, sorted(released)) for key, released in groups.items() if key[0] == case]
         if not found:
             continue
-        found.sort(key=lambda item: (item[0][3], versions[item[0][1]].reference, item[0][2], item[0][4]))
-        dsa = {version_id: versions[version_id].dsa for version_id in {key[1] for key, _ in found}}
+        found.sort(key=lambda item: (item[1][0][0], versions[item[0][1]].reference, item[0][2], item[0][3]))
         rows = [
             {
                 "version": versions[version_id].reference,
-                "version_dsa": dsa[version_id],
+                "version_dsa": versions[version_id].dsa,
                 "dataset": dataset,
-                "month": month_code(month),
+                "months": sorted({month_code(month) for month, _ in released}),
                 "outside": outside,
                 "in_force": ", ".join(in_force) or "none",
-                "files": len(references),
-                "file_references": sorted(references),
+                "files": len(released),
+                "file_references": [reference for _, reference in released],
             }
-            for (_, version_id, dataset, month, outside, in_force), references in found
+            for (_, version_id, dataset, outside, in_force), released in found
         ]
         total = sum(row["files"] for row in rows)
-        months = sorted({row["month"] for row in rows})
+        months = sorted({month for row in rows for month in row["months"]})
         after = sum(row["files"] for row in rows if row["outside"] == AFTER)
         sides = [f"{after:,} after its DSA ended" if after else "", f"{total - after:,} before it began"]
         sides = listed([text for text in sides if text and not text.startswith("0 ")])
@@ -122,7 +122,7 @@ def released_outside_dsa(agreement, register):
                 f"{sides}."
             )
         else:
-            others = sorted({label for key, _ in found for label in key[5]})
+            others = sorted({label for key, _ in found for label in key[4]})
             explanation = (
                 f"{plural(total, 'file')} released under a version whose DSA did not cover the month of release "
                 f"({sides}), while another version of this agreement was in force then ({listed(others)}): the "
@@ -185,26 +185,27 @@ def _periods(editions):
 )
 def opt_outs_mixed(register):
     period_of = _periods(register.editions)
-    released = []  # (organisation, dataset, period, agreement, version, file)
-    flags = defaultdict(set)  # (organisation, dataset, period) -> {opt-outs applied?}
+    released = defaultdict(list)  # (organisation, dataset, period) -> [(agreement, file)]
+    version_references = {}
     for agreement in register.agreements.values():
-        versions = agreement.versions_by_id()
-        for file in agreement.files:
+        applicants = {}
+        for version in agreement.versions:
+            applicants[version.id] = version.applicant_id
+            version_references[version.id] = version.reference
+        for file in agreement.files:  # 100k at full size: as little as possible per file
             if file.opt_outs_applied is None or file.dataset_id is None:
                 continue
-            version = versions.get(file.version_id)
-            organisation = file.organisation_id or (version.applicant_id if version else None)
+            organisation = file.organisation_id or applicants.get(file.version_id)
             period = period_of(file)
-            if organisation is None or period is None:
-                continue
-            flags[(organisation, file.dataset_id, period)].add(file.opt_outs_applied)
-            released.append((organisation, file.dataset_id, period, agreement, version, file))
-    mixed = {key for key, values in flags.items() if len(values) == 2}
+            if organisation is not None and period is not None:
+                released[(organisation, file.dataset_id, period)].append((agreement, file))
     groups = defaultdict(lambda: defaultdict(list))  # (organisation, dataset) -> row key -> file references
     names = {}
-    for organisation, dataset, period, agreement, version, file in released:
-        if (organisation, dataset, period) in mixed:
-            version_reference = version.reference if version else ""
+    for (organisation, dataset, period), found in released.items():
+        if len(found) < 2 or len({file.opt_outs_applied for _, file in found}) < 2:
+            continue
+        for agreement, file in found:
+            version_reference = version_references.get(file.version_id, "")
             row = (
                 period,
                 agreement.reference,
@@ -260,7 +261,7 @@ def _mixed_explanation(name, dataset_name, periods, rows):
     if len(agreements) > 1:
         explanation += f", under {plural(len(agreements), 'agreement')} ({listed(agreements)})"
     explanation += "."
-    types = {folded(row["type_of_data"]): row["type_of_data"] for row in rows if folded(row["type_of_data"])}
+    types = {folded(text): text for text in {row["type_of_data"] for row in rows} if folded(text)}
     if len(types) > 1:
         explanation += (
             f" The files differ in type of data ({listed(sorted(types.values()))}): anonymised data is often released "
