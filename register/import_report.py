@@ -115,7 +115,7 @@ def signal_lines(signals, heading="Signals of the agreements imported"):
     found = signals.get("found", {})
     kinds = ", ".join(f"{kind} {count:,}" for kind, count in found.items()) or "none"
     changes = [f"{signals.get(name, 0):,} {label}" for name, label in SIGNAL_OUTCOMES]
-    return [f"{heading}: {kinds}", "  " + ", ".join(changes)]
+    return [f"{heading}: {kinds}", "  " + ", ".join(changes) + f" ({signals.get('seconds', 0):.1f} s)"]
 
 
 SIGNAL_OUTCOMES = [

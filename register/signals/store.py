@@ -16,6 +16,7 @@ agreement of the organisations involved, and replaces only the findings about th
 """
 
 import datetime
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -42,6 +43,7 @@ class Outcome:
     reopened: int = 0
     cleared: int = 0
     unchanged: int = 0
+    seconds: float = 0.0
     agreements: set = field(default_factory=set)
 
     def as_dict(self):
@@ -52,6 +54,7 @@ class Outcome:
             "reopened": self.reopened,
             "no_longer_found": self.cleared,
             "unchanged": self.unchanged,
+            "seconds": round(self.seconds, 2),
         }
 
 
@@ -77,6 +80,7 @@ def refresh(agreement_ids=None, edition=None, cause=""):
 
     `cause` says in words what changed the register ("the import of edition 2025-12"), for reopened reviews.
     """
+    started = time.monotonic()
     scope = None if agreement_ids is None else set(agreement_ids)
     if scope is not None and len(scope) > WHOLE_REGISTER_SHARE * Agreement.objects.count():
         scope = None
@@ -90,7 +94,9 @@ def refresh(agreement_ids=None, edition=None, cause=""):
         facts = signal_reader.read(scope | signal_reader.agreements_of(organisations))
         findings = compute(facts, scope, organisations)
         existing = _stored_in_scope(scope, organisations)
-    return _reconcile(findings, existing, edition, cause or _cause(edition))
+    outcome = _reconcile(findings, existing, edition, cause or _cause(edition))
+    outcome.seconds = time.monotonic() - started
+    return outcome
 
 
 def _cause(edition):
