@@ -10,6 +10,7 @@ import decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
+from django.utils import timezone
 
 from register.contents import keep_current
 from register.events import announce
@@ -24,8 +25,10 @@ from register.models import (
     FileRelease,
     Organisation,
     OrganisationAlias,
+    Signal,
     VersionController,
 )
+from register.signals import store as signal_store
 
 # Fields that describe the curation itself, never register content a curator "corrects".
 NOT_CURATED = {"notes", "curated_fields", "key", "slug"}
@@ -120,7 +123,8 @@ def save_curated(obj, user, changed_fields, adding=False):
     changes = {name: [before.get(name), _plain(obj, name)] for name in changed_fields}
     record(user, obj, AuditEntry.Action.ADD if adding else AuditEntry.Action.CHANGE, changes)
     after = affected_agreements(obj)
-    announce(None if after is None or affected is None else affected | after)
+    affected = None if after is None or affected is None else affected | after
+    announce(_refresh_signals(affected, obj))
     return obj
 
 
@@ -131,7 +135,7 @@ def delete_curated(obj, user):
     snapshot = {f.name: [_plain(obj, f.name), None] for f in obj._meta.concrete_fields}
     record(user, obj, AuditEntry.Action.DELETE, snapshot)
     obj.delete()
-    announce(affected)
+    announce(_refresh_signals(affected, obj))
 
 
 @transaction.atomic
@@ -164,5 +168,49 @@ def merge_organisations(source, target, user):
         {"merged": [{"id": source.pk, "name": source.name, "slug": source.slug}, None], "moved": [None, moved]},
     )
     source.delete()
-    announce(affected)
+    announce(_refresh_signals(affected, target))
     return target
+
+
+def _refresh_signals(agreement_ids, obj):
+    """Work the signals of the agreements a curator's change touched out again; returns every agreement whose
+    page may have changed (None: any)."""
+    if not agreement_ids:
+        return agreement_ids
+    outcome = signal_store.refresh(agreement_ids, cause=f"a curator's change to {obj}")
+    return set(agreement_ids) | outcome.agreements
+
+
+REVIEWED_FIELDS = ["status", "reason", "note"]
+
+
+class ReviewError(ValueError):
+    """A review that cannot be saved as asked; the message says why."""
+
+
+@transaction.atomic
+def review_signal(signal, user, status, reason="", note=""):
+    """A curator's review of a signal: confirm it, dismiss it (a reason is required), reopen it, or change its note.
+
+    Audited like every curator's change; the review stands until the signal's evidence changes (register.signals).
+    """
+    reason, note = (reason or "").strip(), (note or "").strip()
+    if status not in Signal.Status.values:
+        raise ReviewError(f"“{status}” is not a review: choose one of {', '.join(Signal.Status.values)}.")
+    if status == Signal.Status.DISMISSED and not reason:
+        raise ReviewError("Say why the signal is dismissed: a reason is required, and it is kept in the audit trail.")
+    before = {name: getattr(signal, name) for name in REVIEWED_FIELDS}
+    signal.status, signal.reason, signal.note = status, reason, note
+    changes = {
+        name: [before[name], getattr(signal, name)] for name in REVIEWED_FIELDS if before[name] != getattr(signal, name)
+    }
+    if not changes:
+        return signal
+    signal.reviewed_by = user if user and user.is_authenticated else None
+    signal.reviewed_at = timezone.now()
+    if status != Signal.Status.OPEN:
+        signal.reopened_because = ""
+    signal.save(update_fields=[*REVIEWED_FIELDS, "reviewed_by", "reviewed_at", "reopened_because"])
+    record(user, signal, AuditEntry.Action.CHANGE, changes)
+    announce({signal.agreement_id})
+    return signal

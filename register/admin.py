@@ -4,6 +4,7 @@ Every save, delete and merge goes through register.actions, which records who ch
 (AuditEntry, read-only here) and marks corrected fields so that imports never overwrite them.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db.models import Count
@@ -11,7 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from register import actions
+from register import actions, signals
 from register.models import (
     Agreement,
     AgreementFacet,
@@ -25,8 +26,10 @@ from register.models import (
     FileRelease,
     Organisation,
     OrganisationAlias,
+    Signal,
     VersionController,
 )
+from register.signals import display as signal_display
 
 admin.site.site_header = "Data Release Register: curators"
 admin.site.site_title = "Register curators"
@@ -350,6 +353,122 @@ class AgreementFacetAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class SignalReviewForm(forms.ModelForm):
+    """A curator's review: confirm, dismiss (a reason is required) or leave open, with an optional public note."""
+
+    class Meta:
+        model = Signal
+        fields = ["status", "reason", "note"]
+        widgets = {"reason": forms.Textarea(attrs={"rows": 3}), "note": forms.Textarea(attrs={"rows": 3})}
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("status") == Signal.Status.DISMISSED and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", "Say why the signal is dismissed: a reason is required, and it is kept.")
+        return cleaned
+
+
+class SignalKindFilter(admin.SimpleListFilter):
+    title = "kind"
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return [(kind.code, kind.title) for kind in signals.KINDS]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
+@admin.register(Signal)
+class SignalAdmin(admin.ModelAdmin):
+    """Signals are computed (register.signals), never added or deleted by hand; curators review them here, and
+    each review is audited through register.actions.review_signal."""
+
+    form = SignalReviewForm
+    list_display = ["kind_title", "agreement", "status", "is_current", "found_at", "reviewed_by"]
+    list_filter = [SignalKindFilter, "status", "is_current"]
+    search_fields = ["agreement__reference", "explanation", "key"]
+    list_select_related = ["agreement", "reviewed_by"]
+    date_hierarchy = "found_at"
+    actions = ["confirm_signals"]
+    fieldsets = [
+        (
+            "What was found",
+            {
+                "fields": [
+                    "kind_title", "definition", "agreement", "organisation", "dataset", "explanation", "evidence_table",
+                    "evidence_hash", "is_current", "found_at", "found_in", "computed_at",
+                ]
+            },
+        ),
+        ("Review", {"fields": ["status", "reason", "note", "reviewed_by", "reviewed_at", "reopened_because"]}),
+        ("History", {"fields": ["curator_history"]}),
+    ]  # fmt: skip
+    readonly_fields = [
+        "kind_title", "definition", "agreement", "organisation", "dataset", "explanation", "evidence_table",
+        "evidence_hash", "is_current", "found_at", "found_in", "computed_at", "reviewed_by", "reviewed_at",
+        "reopened_because", "curator_history",
+    ]  # fmt: skip
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        stored = Signal.objects.get(pk=obj.pk)
+        try:
+            actions.review_signal(stored, request.user, obj.status, obj.reason, obj.note)
+        except actions.ReviewError as error:  # the form checks first; this is the last line of defence
+            self.message_user(request, str(error), messages.ERROR)
+
+    @admin.action(description="Confirm the selected signals", permissions=["change"])
+    def confirm_signals(self, request, queryset):
+        confirmed = 0
+        for signal in queryset:
+            if signal.status != Signal.Status.CONFIRMED:
+                actions.review_signal(signal, request.user, Signal.Status.CONFIRMED, signal.reason, signal.note)
+                confirmed += 1
+        self.message_user(request, f"Confirmed {confirmed} signal(s).", messages.SUCCESS)
+
+    @admin.display(description="Kind", ordering="kind")
+    def kind_title(self, obj):
+        kind = signals.BY_CODE.get(obj.kind)
+        return kind.title if kind else obj.kind
+
+    @admin.display(description="Definition")
+    def definition(self, obj):
+        kind = signals.BY_CODE.get(obj.kind)
+        if kind is None:
+            return "A kind no longer computed."
+        return format_html('{} <a href="{}">Read the definition</a>', kind.summary, signal_display.definition_url(kind))
+
+    @admin.display(description="Evidence")
+    def evidence_table(self, obj):
+        kind = signals.BY_CODE.get(obj.kind)
+        if kind is None or not isinstance(obj.evidence, list):
+            return str(obj.evidence)
+        heads = format_html_join("", "<th>{}</th>", ((label,) for _, label in kind.evidence_columns))
+        rows = format_html_join(
+            "",
+            "<tr>{}</tr>",
+            (
+                (
+                    format_html_join(
+                        "", "<td>{}</td>", ((signal_display.cell(row.get(key)),) for key, _ in kind.evidence_columns)
+                    ),
+                )
+                for row in obj.evidence
+            ),
+        )
+        return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", heads, rows)
+
+    @admin.display(description="Curator history")
+    def curator_history(self, obj):
+        return AuditedAdmin.curator_history(self, obj)
 
 
 # Import pages and the read-only history of listings (kept in their own module).

@@ -182,6 +182,11 @@ AGREEMENT_COLUMNS = [
     Column("expected_outputs", "Expected outputs (latest version).", _field("expected_outputs")),
     Column("expected_benefits", "Expected measurable benefits (latest version).", _field("expected_benefits")),
     Column("yielded_benefits", "Yielded benefits (latest version).", _field("yielded_benefits")),
+    Column(
+        "signals",
+        "Kinds of its signals not dismissed by a curator, by code (defined on the site's /signals/ page).",
+        lambda r: sorted(r.values("signal")),
+    ),
 ]  # fmt: skip
 
 
@@ -197,12 +202,13 @@ def _chunk_rows(chunk, site):
     """Download rows for a chunk of agreements (dicts), with their facet values and controllers: two reads."""
     ids = [row["id"] for row in chunk]
     facets = {}
-    for agreement_id, facet, label in (
+    for agreement_id, facet, label, value in (
         AgreementFacet.objects.filter(agreement__in=ids)
         .order_by("facet", "label")
-        .values_list("agreement_id", "facet", "label")
+        .values_list("agreement_id", "facet", "label", "value")
     ):
-        facets.setdefault(agreement_id, {}).setdefault(facet, []).append(label)
+        # Signals by their codes, as the agreement list's `signal` parameter takes them.
+        facets.setdefault(agreement_id, {}).setdefault(facet, []).append(value if facet == "signal" else label)
     controllers = {}
     for version_id, name in (
         VersionController.objects.filter(version__in=[row["latest_version_id"] for row in chunk])

@@ -2,8 +2,8 @@
 
 An agreement has many values for some filters (the datasets, legal bases, types of data... named on any of its
 versions or on any file released under it) and one for others (the latest version's commercial purpose and
-sublicensing; whether any file was released). `rebuild()` derives them from register content into
-`AgreementFacet` rows; filters select on them and `count()` counts them under a query.
+sublicensing; whether any file was released; the kinds of its signals not dismissed). `rebuild()` derives them
+from register content into `AgreementFacet` rows; filters select on them and `count()` counts them under a query.
 
 The register writes one value in several ways ("Anonymised - ICO Code Compliant" and "Anonymised - ICO code
 compliant"; "Non Sensitive" and "Non-Sensitive"; "s261(7)" after an en dash or a hyphen; doubled spaces): a
@@ -19,7 +19,8 @@ from functools import lru_cache
 from django.db import connection, transaction
 from django.db.models import Count, Max, Value
 
-from register.models import Agreement, AgreementFacet, AgreementVersion, DatasetUse, FileRelease
+from register import signals
+from register.models import Agreement, AgreementFacet, AgreementVersion, DatasetUse, FileRelease, Signal
 from register.names import slugify
 
 
@@ -50,6 +51,12 @@ FACETS = [
     Facet("sublicensing", "Sublicensing allowed", "As the latest version says.", fixed=YES_NO),
     Facet("files", "Files released", fixed=(("yes", "Files released"), ("no", "No files released"))),
     Facet("edition", "Register edition", "Listed in that edition."),
+    Facet(
+        "signal",
+        "Signals",
+        "Red flags and data-quality findings worked out from the register, unless a curator dismissed them.",
+        fixed=tuple((kind.code, kind.title) for kind in signals.KINDS),
+    ),
 ]
 BY_CODE = {facet.code: facet for facet in FACETS}
 # Every agreement has exactly one "files" value, so summing its counts gives the number of agreements.
@@ -175,6 +182,12 @@ def derive(agreement_ids=None):
         if row["opt_outs_applied"] is not None or tidy(row["opt_outs_text"]):
             key, label = opt_outs(row["opt_outs_applied"], row["opt_outs_text"])
             found.add(row["agreement_id"], "opt_outs", label, key, files=row["n"])
+    shown = Signal.objects.filter(is_current=True).exclude(status=Signal.Status.DISMISSED)
+    for agreement_id, kind in (
+        _scoped(shown, "agreement_id", agreement_ids).values_list("agreement_id", "kind").distinct()
+    ):
+        if kind in signals.BY_CODE:
+            found.add(agreement_id, "signal", signals.BY_CODE[kind].title, key=kind)
     return list(found.rows())
 
 

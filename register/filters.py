@@ -155,6 +155,7 @@ class AgreementFilter(CountsWithoutOne, django_filters.FilterSet):
     sublicensing = facet_filter("sublicensing")
     files = facet_filter("files")
     edition = facet_filter("edition")
+    signal = facet_filter("signal")
     active_on = StrictDateFilter(label="DSA in force on", method="filter_active_on")
     active_from = StrictDateFilter(label="DSA in force at some time from", method="filter_active_from")
     active_to = StrictDateFilter(label="to", method="filter_active_to")

@@ -38,6 +38,7 @@ class ImportReport:
             )
         }
     )
+    signals: dict = field(default_factory=dict)  # register.signals.store.Outcome.as_dict()
     seconds: float = 0.0
 
     def add(self, kind, outcome, number=1):
@@ -71,6 +72,7 @@ class ImportReport:
             "disagreements": self.disagreements,
             "references": references,
             "reference_totals": {key: len(values) for key, values in self.references.items()},
+            "signals": self.signals,
             "seconds": round(self.seconds, 2),
         }
 
@@ -90,6 +92,7 @@ class ImportReport:
         out.extend(f"  {row['sheet']} row {row['row']}: {row['reason']}" for row in self.skipped[:50])
         if len(self.skipped) > 50:
             out.append(f"  ... and {len(self.skipped) - 50} more")
+        out.extend(signal_lines(self.signals))
         for warning in self.warnings:
             out.append(f"Note: {warning}")
         if self.disagreements:
@@ -103,3 +106,22 @@ def _plain(value):
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     return str(value)
+
+
+def signal_lines(signals, heading="Signals of the agreements imported"):
+    """What a computation of signals found and changed, as text lines."""
+    if not signals:
+        return []
+    found = signals.get("found", {})
+    kinds = ", ".join(f"{kind} {count:,}" for kind, count in found.items()) or "none"
+    changes = [f"{signals.get(name, 0):,} {label}" for name, label in SIGNAL_OUTCOMES]
+    return [f"{heading}: {kinds}", "  " + ", ".join(changes) + f" ({signals.get('seconds', 0):.1f} s)"]
+
+
+SIGNAL_OUTCOMES = [
+    ("created", "new"),
+    ("changed", "changed"),
+    ("reopened", "reviews reopened (evidence changed)"),
+    ("no_longer_found", "no longer found"),
+    ("unchanged", "unchanged"),
+]

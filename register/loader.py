@@ -23,6 +23,8 @@ Rules, in the register's words:
 - A field named in an entry's `curated_fields` is never overwritten; the report lists where the register now
   disagrees. Notes, organisation links and merges are never touched. A version's applicant and controller
   links are re-derived only when the names the register gives change, so a curator's re-pointed link stays.
+- Signals (register.signals) are worked out in the same transaction, for the agreements the import touched; a
+  curator's review of a signal survives while its evidence is unchanged.
 - `register.events.announce` is called inside the transaction: listeners hear of the import once it commits.
 
 Speed: new rows are written with prepared multi-row statements (`insert_rows`), lookups are loaded once into
@@ -59,6 +61,7 @@ from register.models import (
     VersionListing,
 )
 from register.names import name_key, reference_key, slugify, split_reference, version_sort_key
+from register.signals import store as signal_store
 
 BATCH = 1000
 SQLITE_CACHE_KIB = 128 * 1024
@@ -838,10 +841,13 @@ def load(contents, *, code, source_name, sha256, dry_run=False, progress=None, n
         if edition.lists_all_agreements:
             loader.withdraw()
         loader.settle_agreements()
+        loader.progress("Working out signals", 0, None)
+        signals = signal_store.refresh(loader.touched_agreements | loader.withdrawn_agreements, edition=edition)
+        report.signals = signals.as_dict()
         report.seconds = time.monotonic() - started
         edition.summary = report.as_dict()
         edition.save(update_fields=["summary"])
-        announce(loader.touched_agreements | loader.withdrawn_agreements, edition)
+        announce(loader.touched_agreements | loader.withdrawn_agreements | signals.agreements, edition)
         if dry_run:
             transaction.set_rollback(True)
     return report

@@ -584,3 +584,72 @@ class AgreementFacet(models.Model):
 
     def __str__(self):
         return f"{self.facet}: {self.label}"
+
+
+class Signal(models.Model):
+    """A red flag or a data-quality finding worked out from the register (`register.signals`), with its review.
+
+    Computed after every import for the agreements it touched (and in full by `manage.py compute_signals`), never
+    imported or typed in. One row per finding: its kind, the agreement (and organisation or dataset) it is about,
+    the evidence (the register's rows that triggered it, by their identifiers) and a hash of that evidence.
+    Curators review it (confirm, dismiss with a reason, add a note) through register.actions; a review stands
+    while the evidence hash is unchanged, and the signal is reopened, with the reason recorded, when it changes.
+    A finding no longer found is kept (`is_current` false) with its review, never deleted.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Not reviewed"
+        CONFIRMED = "confirmed", "Confirmed by a curator"
+        DISMISSED = "dismissed", "Dismissed by a curator"
+
+    kind = models.CharField(max_length=50, help_text="Which signal: its definition is on the signals page.")
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="signals")
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="signals"
+    )
+    dataset = models.ForeignKey(Dataset, null=True, blank=True, on_delete=models.SET_NULL, related_name="signals")
+    key = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Tells apart findings of one kind on one agreement (a dataset, an edition).",
+    )
+    explanation = models.TextField(help_text="What was found, in plain English.")
+    evidence = models.JSONField(default=list, blank=True, help_text="The register's rows that triggered it.")
+    evidence_hash = models.CharField(max_length=64, help_text="Of the evidence: a review stands while it is unchanged.")
+    is_current = models.BooleanField(default=True, help_text="Found by the latest computation.")
+    found_at = models.DateTimeField(default=timezone.now)
+    found_in = models.ForeignKey(
+        Edition,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The import that found it.",
+    )
+    computed_at = models.DateTimeField(default=timezone.now, help_text="When its evidence last changed.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    reason = models.TextField("reason for dismissing", blank=True)
+    note = models.TextField("curator's note", blank=True, help_text="Shown with the signal on public pages.")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reopened_because = models.TextField(
+        blank=True, help_text="Why a reviewed signal was reopened: its evidence changed (until it is reviewed again)."
+    )
+
+    class Meta:
+        ordering = ["agreement", "kind", "key"]
+        constraints = [models.UniqueConstraint(fields=["kind", "agreement", "key"], name="one_signal_per_finding")]
+        indexes = [
+            models.Index(fields=["is_current", "status", "kind"], name="signal_counts"),
+            models.Index(fields=["organisation", "kind"], name="signal_organisation"),
+            models.Index(fields=["dataset", "kind"], name="signal_dataset"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} on {self.agreement}" + (f" ({self.key})" if self.key else "")
+
+    @property
+    def is_public(self):
+        return self.is_current and self.status != self.Status.DISMISSED

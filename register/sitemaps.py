@@ -13,6 +13,7 @@ class PageSitemap(Sitemap):
             "register:datasets",
             "register:about",
             "register:changes",
+            "register:signals",
         ]
 
     def location(self, item):

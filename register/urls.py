@@ -1,6 +1,6 @@
 from django.urls import path
 
-from register.views import agreements, changes, datasets, organisations, pages
+from register.views import agreements, changes, datasets, organisations, pages, signals
 
 app_name = "register"
 
@@ -29,4 +29,5 @@ urlpatterns = [
     path("datasets.csv", datasets.datasets_csv, name="datasets-csv"),
     path("datasets.json", datasets.datasets_json, name="datasets-json"),
     path("datasets/<slug:slug>/", datasets.dataset_detail, name="dataset"),
+    path("signals/", signals.signal_list, name="signals"),
 ]

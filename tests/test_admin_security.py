@@ -166,6 +166,7 @@ def test_curators_hold_exactly_what_curating_needs(db):
     )
     expected |= {("register", f"view_{model}") for model in read_only}
     expected.add(("register", "add_importrun"))  # curators upload register files (issue 3)
+    expected |= {("register", "view_signal"), ("register", "change_signal")}  # curators review signals (issue 8)
     assert held == expected
 
 

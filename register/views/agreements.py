@@ -3,6 +3,7 @@
 from django.shortcuts import redirect, render
 
 from register import downloads, feeds, listing, page_charts, queries
+from register.signals import display as signal_display
 from register.views import changes
 
 
@@ -24,6 +25,7 @@ def agreement_detail(request, reference):
         **page_charts.agreement_charts(summary),
     }
     context.update(changes.agreement_history_context(agreement, summary.versions))
+    context["signals"] = signal_display.for_agreement(agreement)
     return render(request, "register/agreement_detail.html", context)
 
 

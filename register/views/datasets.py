@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, render
 
 from register import directory, downloads, page_charts, queries
 from register.models import Dataset
+from register.signals import display as signal_display
 
 
 def dataset_list(request):
@@ -13,7 +14,12 @@ def dataset_list(request):
 def dataset_detail(request, slug):
     dataset = get_object_or_404(Dataset.objects.prefetch_related("aliases"), slug=slug)
     summary = queries.summarise_dataset(dataset)
-    return render(request, "register/dataset_detail.html", {"summary": summary, **page_charts.dataset_charts(summary)})
+    context = {
+        "summary": summary,
+        "signals": signal_display.for_dataset(dataset),
+        **page_charts.dataset_charts(summary),
+    }
+    return render(request, "register/dataset_detail.html", context)
 
 
 def datasets_csv(request):

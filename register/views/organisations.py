@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, render
 
 from register import directory, downloads, page_charts, queries
 from register.models import Organisation
+from register.signals import display as signal_display
 
 
 def organisation_list(request):
@@ -16,7 +17,12 @@ def organisation_detail(request, slug):
         Organisation.objects.select_related("parent", "successor").prefetch_related("aliases"), slug=slug
     )
     summary = queries.summarise_organisation(organisation)
-    context = {"summary": summary, **page_charts.organisation_charts(summary)}
+    held = [holding.agreement.pk for holding in summary.holdings]
+    context = {
+        "summary": summary,
+        "signals": signal_display.for_organisation(organisation, held),
+        **page_charts.organisation_charts(summary),
+    }
     return render(request, "register/organisation_detail.html", context)
 
 
