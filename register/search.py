@@ -49,7 +49,6 @@ MAX_QUERY_LENGTH = 200
 
 _WORD = re.compile(r"[^\W_]+")
 _QUERY_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
-_MARKS = str.maketrans({MARK_START: " ", MARK_END: " "})
 
 
 # --- The query syntax -------------------------------------------------------------------------------------------
@@ -127,7 +126,8 @@ def parse(text):
 
 
 def _clean(text):
-    return (text or "").translate(_MARKS)
+    """The text without the characters snippets use to mark matches (str.translate is ~100x slower on long texts)."""
+    return (text or "").replace(MARK_START, " ").replace(MARK_END, " ")
 
 
 def words(text):
