@@ -261,8 +261,8 @@ def summarise_agreement(agreement):
         )
         .order_by("version_major", "version_minor", "reference")
     )
-    latest = agreement.latest_version or versions[-1]
-    latest = next((v for v in versions if v.pk == latest.pk), latest)
+    # The latest version is one of `versions`: find it by id rather than load it again.
+    latest = next((v for v in versions if v.pk == agreement.latest_version_id), versions[-1])
     uses = [use for version in versions for use in version.dataset_uses.all()]
     # One pass over the agreement's files (thousands for some), grouped by everything the page shows of them.
     grouped = list(
