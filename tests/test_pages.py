@@ -173,6 +173,15 @@ def test_the_organisation_list_counts_types_and_gathered_holdings(client, regist
     assert f'href="{listing.csv_url}"' in response.content.decode().replace("&amp;", "&")
 
 
+@pytest.mark.parametrize("typed", ["\x08", "!?", "  -  "])
+def test_the_organisation_list_finds_nothing_for_a_search_with_no_words(client, register, typed):
+    # A search that cleans down to no words once matched with a text NULL, which PostgreSQL refused to compare
+    # with an id (found by the fuzzing harness on PostgreSQL).
+    response = client.get(reverse("register:organisations"), {"q": typed})
+    assert response.status_code == 200
+    assert response.context["list"].total == 0
+
+
 def test_the_organisation_list_rejects_an_unknown_type_clearly(client, register):
     response = client.get(reverse("register:organisations"), {"kind": "spaceship", "letter": "?"})
     assert response.status_code == 400
