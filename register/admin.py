@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from register import actions, signals
+from register.admin_base import ReadOnlyAdmin
 from register.models import (
     Agreement,
     AgreementFacet,
@@ -297,7 +298,7 @@ class EditionAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     """The record of curators' changes: readable by curators, changeable by nobody."""
 
     list_display = ["at", "user", "action", "content_type", "object_repr"]
@@ -316,15 +317,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
             format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
         )
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(DataVersion)
 class DataVersionAdmin(admin.ModelAdmin):
@@ -335,7 +327,7 @@ class DataVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(AgreementFacet)
-class AgreementFacetAdmin(admin.ModelAdmin):
+class AgreementFacetAdmin(ReadOnlyAdmin):
     """The agreement list's filter values, derived from register content: shown so curators can see how the
     register's spellings were grouped; rebuilt automatically, so nobody edits them."""
 
@@ -344,15 +336,6 @@ class AgreementFacetAdmin(admin.ModelAdmin):
     search_fields = ["agreement__reference", "label", "value"]
     list_select_related = ["agreement"]
     readonly_fields = ["agreement", "facet", "value", "label", "file_count"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class SignalReviewForm(forms.ModelForm):

@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.text import get_valid_filename
 
+from register.admin_base import ReadOnlyAdmin
 from register.editions import CODE
 from register.import_report import KINDS, OUTCOMES
 from register.importing import start_run, upload_dir
@@ -136,17 +137,6 @@ class ImportRunAdmin(admin.ModelAdmin):
             "upload_url": reverse("admin:register_importrun_upload"),
         }
         return TemplateResponse(request, "admin/register/importrun/status.html", context)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(VersionListing)

@@ -419,7 +419,8 @@ def organisation_words(text):
 def matching_organisations(text):
     """An expression for `pk__in`: the organisations whose name, spelling, code or old name starts each word."""
     words = organisation_words(text)
-    sql, params = _backend().organisations_sql(words) if words else ("SELECT 0 WHERE 1 = 0", [])  # an integer, as PostgreSQL compares ids
+    # No words match no ids; the empty select yields an integer, as PostgreSQL compares it with ids.
+    sql, params = _backend().organisations_sql(words) if words else ("SELECT 0 WHERE 1 = 0", [])
     return RawSQL(sql, params)
 
 
