@@ -22,7 +22,7 @@ from django.urls import reverse
 
 from register.models import Agreement, AgreementFacet, VersionController
 
-CHUNK = 500
+CHUNK = 200
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
