@@ -122,13 +122,14 @@ def consume(response):
     return len(response.content)
 
 
-def measure(client, url, runs, cached=False):
+def measure(client, url, runs, page_cache=False):
+    """(median ms, SQL queries of the first request); with the page cache off unless `page_cache`."""
     from django.db import connection
     from django.test import override_settings
 
-    if not cached:
+    if not page_cache:
         with override_settings(PAGE_CACHE_SECONDS=0):
-            return measure(client, url, runs, cached=True)
+            return measure(client, url, runs, page_cache=True)
 
     queries = []
 
@@ -214,7 +215,7 @@ def main(argv=None):
     print(f"{'page':<46} {'rendered ms':>12} {'queries':>8} {'cached ms':>10}  (medians)")
     for name, url in chosen_pages():
         median, queries = measure(client, url, args.runs)
-        cached, _ = measure(client, url, args.runs, cached=True)
+        cached, _ = measure(client, url, args.runs, page_cache=True)
         flag = "" if median < TARGET_MS and queries < TARGET_QUERIES else "  <- over target"
         print(f"{name:<46} {median:>12.1f} {queries:>8} {cached:>10.1f}{flag}")
 
