@@ -18,7 +18,7 @@ from django.utils.text import get_valid_filename
 from register.admin_base import ReadOnlyAdmin
 from register.editions import CODE
 from register.import_report import KINDS, OUTCOMES
-from register.importing import start_run, upload_dir
+from register.importing import process_gone, start_run, upload_dir
 from register.models import ImportRun, VersionContent, VersionListing
 
 REFRESH_SECONDS = 3
@@ -132,7 +132,8 @@ class ImportRunAdmin(admin.ModelAdmin):
             "report": run.report or {},
             "outcomes": OUTCOMES,
             "count_rows": rows if counts else [],
-            "refresh": None if run.is_finished else REFRESH_SECONDS,
+            "stopped": process_gone(run),
+            "refresh": None if run.is_finished or process_gone(run) else REFRESH_SECONDS,
             "opts": self.model._meta,
             "upload_url": reverse("admin:register_importrun_upload"),
         }

@@ -1,7 +1,10 @@
 """Import one register file: check the edition, read the file (register.importers), write it (register.loader).
 
 The command `import_register` and the admin upload page both call `import_register_file`; the upload page
-runs it in a separate process (`start_run`) and follows an `ImportRun`'s progress.
+runs it in a separate process (`start_run`) and follows an `ImportRun`'s progress. A run whose process has gone
+without finishing (killed, or the server restarted) is told apart by `process_gone`: its transaction was rolled
+back, so nothing changed. The process is looked up on the machine serving the page, which is where `start_run`
+started it (one web container, as in compose.yaml).
 """
 
 import hashlib
@@ -60,8 +63,30 @@ def start_run(run):
         return
     command = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "import_register", "--run", str(run.pk)]
     log = open(upload_dir() / f"run-{run.pk}.log", "ab")  # noqa: SIM115 - handed to the child process
-    subprocess.Popen(command, stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True, env=os.environ)
+    process = subprocess.Popen(
+        command, stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True, env=os.environ
+    )
     log.close()
+    ImportRun.objects.filter(pk=run.pk).update(pid=process.pid)
+
+
+def process_gone(run):
+    """True when an unfinished run's import process no longer runs (or is a zombie): it will never finish."""
+    if run.is_finished or run.pid is None:
+        return False
+    try:
+        status = Path(f"/proc/{run.pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    except OSError:  # no /proc here: ask the kernel instead
+        try:
+            os.kill(run.pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+    return any(line.startswith("State:") and "Z" in line.split()[1] for line in status.splitlines())
 
 
 def execute_run(run_id):

@@ -517,6 +517,9 @@ class ImportRun(models.Model):
     report = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     edition = models.ForeignKey(Edition, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    pid = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The process importing it, on the web server's machine (none when inline)."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -1,10 +1,15 @@
 """The admin upload page: curators import a file and follow it to its report; nobody else can; big files are refused."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from register import importing
 from register.models import Edition, ImportRun
 from tests.importing import small_register, table_counts, write_register
 from tests.pagetext import page_text
@@ -67,10 +72,49 @@ def test_a_bad_file_is_reported_on_the_status_page(curator_client, tmp_path):
 
 
 def test_a_running_import_page_refreshes_itself(curator_client, curator):
-    run = ImportRun.objects.create(user=curator, original_name="big.xlsx", status=ImportRun.Status.RUNNING)
+    # This test's own process stands in for the import's: alive.
+    run = ImportRun.objects.create(
+        user=curator, original_name="big.xlsx", status=ImportRun.Status.RUNNING, pid=os.getpid()
+    )
     response = curator_client.get(reverse("admin:register_importrun_status", args=[run.pk]))
     assert '<meta http-equiv="refresh" content="3">' in response.content.decode()
     assert "Importing" in page_text(response)
+    assert "Stopped" not in page_text(response)
+
+
+def test_an_import_whose_process_died_says_it_stopped_and_changed_nothing(curator_client, curator):
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()  # reaped: its pid no longer names a process
+    run = ImportRun.objects.create(
+        user=curator,
+        original_name="big.xlsx",
+        status=ImportRun.Status.RUNNING,
+        progress="Writing to the database (one transaction)",
+        pid=ended.pid,
+    )
+    response = curator_client.get(reverse("admin:register_importrun_status", args=[run.pk]))
+    text = page_text(response)
+    assert "Stopped without finishing" in text
+    assert "nothing was changed" in text
+    assert 'http-equiv="refresh"' not in response.content.decode()  # it will never finish: stop refreshing
+
+
+def test_an_upload_run_in_its_own_process_records_that_process(curator_client, settings, tmp_path, monkeypatch):
+    settings.REGISTER_IMPORT_INLINE = False
+    started = []
+
+    class FakeProcess:  # the process itself is not started here: only what the run records of it is checked
+        pid = 4242
+
+        def __init__(self, command, **kwargs):
+            started.append(command)
+
+    monkeypatch.setattr(importing.subprocess, "Popen", FakeProcess)
+    upload(curator_client, write_register(small_register(), tmp_path))
+    run = ImportRun.objects.get()
+    assert len(started) == 1
+    assert started[0][-2:] == ["--run", str(run.pk)]
+    assert (run.status, run.pid) == (ImportRun.Status.QUEUED, 4242)
 
 
 def test_a_file_over_the_size_limit_is_refused_with_a_clear_message(curator_client, settings, tmp_path):
