@@ -10,30 +10,14 @@ Usage: python scripts/bench_changes.py [--runs 9] [--rebuild]
 
 import argparse
 import os
-import statistics
-import sys
 import time
 from pathlib import Path
 
+from bench_web import configure
+from bench_web import measure as measure_page
+
 ROOT = Path(__file__).resolve().parent.parent
 FOLDER = ROOT / "var" / "bench-changes"
-
-
-def configure(db_path):
-    sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
-    os.environ["DJANGO_DEBUG"] = "0"
-    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-" + "x" * 50)
-    os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver"
-    os.environ["DJANGO_SECURE_SSL_REDIRECT"] = "0"
-    os.environ["DJANGO_HASHED_STATIC"] = "0"
-    import warnings
-
-    warnings.filterwarnings("ignore", message="No directory at")
-    import django
-
-    django.setup()
 
 
 def build():
@@ -56,15 +40,12 @@ def build():
 
 
 def measure(runs):
-    from django.conf import settings
-    from django.db import connection
     from django.test import Client
     from django.urls import reverse
 
     from register import changes
     from register.models import AgreementVersion
 
-    settings.PAGE_CACHE_SECONDS = 0
     found = changes.edition_changes(changes.Edition.objects.get(code="2025-11"))
     amended = next(c for c in found.agreements.values() if c.kind == changes.CHANGED)
     agreement = AgreementVersion.objects.filter(agreement_id=amended.agreement_id).first().agreement
@@ -84,22 +65,8 @@ def measure(runs):
     client = Client()
     print(f"{'page':40} {'median ms':>10} {'queries':>8} {'KB':>7}")
     for label, url in pages.items():
-        queries = []
-
-        def count(execute, sql, params, many, context, queries=queries):
-            queries.append(sql)
-            return execute(sql, params, many, context)
-
-        # An execute wrapper sees every query, however the request resets the debug query log.
-        with connection.execute_wrapper(count):
-            response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
-        times = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            client.get(url)
-            times.append((time.perf_counter() - started) * 1000)
-        print(f"{label:40} {statistics.median(times):10.0f} {len(queries):8} {len(response.content) / 1024:7.0f}")
+        median, queries, size = measure_page(client, url, runs)
+        print(f"{label:40} {median:10.0f} {queries:8} {size / 1024:7.0f}")
 
 
 def main():

@@ -123,7 +123,7 @@ def consume(response):
 
 
 def measure(client, url, runs, page_cache=False):
-    """(median ms, SQL queries of the first request); with the page cache off unless `page_cache`."""
+    """(median ms, SQL queries of the first request, its bytes); with the page cache off unless `page_cache`."""
     from django.db import connection
     from django.test import override_settings
 
@@ -140,7 +140,7 @@ def measure(client, url, runs, page_cache=False):
     # An execute wrapper sees every query, however the request resets the debug query log.
     with connection.execute_wrapper(count):
         response = client.get(url)
-        consume(response)
+        size = consume(response)
     if response.status_code != 200:
         raise SystemExit(f"{url} answered {response.status_code}")
     times = []
@@ -148,7 +148,7 @@ def measure(client, url, runs, page_cache=False):
         started = time.perf_counter()
         consume(client.get(url))
         times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000, len(queries)
+    return statistics.median(times) * 1000, len(queries), size
 
 
 def export_memory(client, url):
@@ -214,13 +214,13 @@ def main(argv=None):
     client = Client()
     print(f"{'page':<46} {'rendered ms':>12} {'queries':>8} {'cached ms':>10}  (medians)")
     for name, url in chosen_pages():
-        median, queries = measure(client, url, args.runs)
-        cached, _ = measure(client, url, args.runs, page_cache=True)
+        median, queries, _ = measure(client, url, args.runs)
+        cached, _, _ = measure(client, url, args.runs, page_cache=True)
         flag = "" if median < TARGET_MS and queries < TARGET_QUERIES else "  <- over target"
         print(f"{name:<46} {median:>12.1f} {queries:>8} {cached:>10.1f}{flag}")
 
     everything = reverse("register:agreements-csv")
-    median, queries = measure(client, everything, max(3, args.runs // 5))
+    median, queries, _ = measure(client, everything, max(3, args.runs // 5))
     peak, size = export_memory(client, everything)
     flag = "" if median / 1000 < TARGET_CSV_SECONDS else "  <- over target"
     print(
