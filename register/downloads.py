@@ -100,9 +100,23 @@ QUERY_ERROR = "The download could not be made, because of its query"
 QUERY_ERROR_HINT = "Correct the query string (the same as the list page's) and try again."
 
 
-def query_error(errors, fmt="csv"):
+def stream(fmt, columns, rows, filename, about):
+    """The rows as a CSV download (`fmt` "csv"; `about` is for JSON only) or as a JSON one."""
+    if fmt == "csv":
+        return stream_csv(columns, rows, filename)
+    return stream_json(columns, rows, filename, about)
+
+
+def applied_query(data, filterset):
+    """The query parameters the filterset reads, as given: for a JSON download's header."""
+    return {name: value for name, value in data.items() if name in filterset.filters}
+
+
+def query_error(problems, fmt="csv"):
     """A download's answer to a query it cannot run, status 400, saying what was wrong: plain text for a CSV
-    download, a JSON object (`error`, `problems`, `hint`) for a JSON one, so that a program reading it can too."""
+    download, a JSON object (`error`, `problems`, `hint`) for a JSON one, so that a program reading it can too.
+    `problems`: [(parameter, its label, message)], as `listing.form_errors` gives them."""
+    errors = [f"{label} ({name}): {message}" for name, label, message in problems]
     if fmt == "json":
         body = {"error": QUERY_ERROR + ".", "problems": list(errors), "hint": QUERY_ERROR_HINT}
         return JsonResponse(body, status=400, json_dumps_params={"ensure_ascii": False})

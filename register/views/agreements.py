@@ -32,24 +32,19 @@ def agreement_detail(request, reference):
 def _export(request, fmt):
     filterset = listing.new_filterset(request.GET)
     if not filterset.is_valid():
-        return downloads.query_error(
-            [f"{label} ({name}): {message}" for name, label, message in listing.form_errors(filterset)],
-            fmt,
-        )
+        return downloads.query_error(listing.form_errors(filterset), fmt)
     sort = listing.chosen_sort(filterset)
     site = request.build_absolute_uri("/")[:-1]
     if sort == "relevance":
         rows = downloads.agreement_rows(site, ids=listing.ranked(filterset))
     else:
         rows = downloads.agreement_rows(site, queryset=listing.ordered_queryset(filterset, sort))
-    if fmt == "csv":
-        return downloads.stream_csv(downloads.AGREEMENT_COLUMNS, rows, "agreements")
     about = {
         "source": "NHS England's register of data sharing agreements and data releases, reformatted",
         "licence": "Open Government Licence v3.0",
-        "query": {name: value for name, value in request.GET.items() if name in filterset.filters},
+        "query": downloads.applied_query(request.GET, filterset),
     }
-    return downloads.stream_json(downloads.AGREEMENT_COLUMNS, rows, "agreements", about)
+    return downloads.stream(fmt, downloads.AGREEMENT_COLUMNS, rows, "agreements", about)
 
 
 def agreements_csv(request):

@@ -33,18 +33,13 @@ def icb_list(request):
 def _export(request, fmt):
     filterset = directory.OrganisationListFilter(request.GET, queryset=Organisation.objects.all())
     if not filterset.is_valid():
-        return downloads.query_error(
-            [f"{label} ({name}): {message}" for name, label, message in directory.form_errors(filterset)],
-            fmt,
-        )
+        return downloads.query_error(directory.form_errors(filterset), fmt)
     rows = directory.organisations_for_export(filterset, request.build_absolute_uri("/")[:-1])
-    if fmt == "csv":
-        return downloads.stream_csv(directory.ORGANISATION_COLUMNS, rows, "organisations")
     about = {
         "source": "Organisations named in NHS England's register of data sharing agreements, reformatted",
-        "query": {name: value for name, value in request.GET.items() if name in filterset.filters},
+        "query": downloads.applied_query(request.GET, filterset),
     }
-    return downloads.stream_json(directory.ORGANISATION_COLUMNS, rows, "organisations", about)
+    return downloads.stream(fmt, directory.ORGANISATION_COLUMNS, rows, "organisations", about)
 
 
 def organisations_csv(request):
