@@ -6,15 +6,13 @@ import http.client
 import json
 import os
 import re
-import secrets
-import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
+from tests import serving
 from tests.scratch import ROOT
 
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
@@ -30,15 +28,7 @@ def dockerfile_cmd():
 
 
 def production_env(**extra):
-    env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
-    env.update(
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
-        DJANGO_ALLOWED_HOSTS=HOST,
-        DJANGO_CSRF_TRUSTED_ORIGINS=f"https://{HOST}",
-        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-    )
-    env.update(extra)
-    return env
+    return serving.production_env(DJANGO_ALLOWED_HOSTS=HOST, DJANGO_CSRF_TRUSTED_ORIGINS=f"https://{HOST}", **extra)
 
 
 def test_the_dockerfile_is_multi_stage_pinned_and_unprivileged():
@@ -68,12 +58,6 @@ def test_gunicorn_takes_its_workers_from_the_cpu_count_and_logs_access_to_stdout
     assert chosen.stdout.split()[0] == "3"
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def fetch(port, path, host=HOST, **headers):
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
     try:
@@ -87,37 +71,9 @@ def fetch(port, path, host=HOST, **headers):
 @pytest.fixture
 def served(scratch_database, tmp_path):
     """The Dockerfile's CMD, run as it is, on loopback, against a committed database and collected static files."""
-    static_root = tmp_path / "staticfiles"
-    env = production_env(DATABASE_URL=scratch_database, DJANGO_STATIC_ROOT=str(static_root))
-    collect = subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--no-input"], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert collect.returncode == 0, collect.stderr
-    port = free_port()
-    log = tmp_path / "gunicorn.log"
-    with log.open("w") as output:
-        server = subprocess.Popen(
-            dockerfile_cmd(),
-            cwd=ROOT,
-            env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2"},
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, f"gunicorn exited:\n{log.read_text()}"
-            try:
-                if fetch(port, "/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, f"gunicorn did not answer within 60 s:\n{log.read_text()}"
-            time.sleep(0.25)
-        yield port, static_root, log, scratch_database
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    env = production_env(DATABASE_URL=scratch_database)
+    with serving.serve(env, tmp_path, command=dockerfile_cmd()) as (port, log):
+        yield port, tmp_path / "staticfiles", log, scratch_database
 
 
 def test_the_dockerfile_command_serves_the_site_under_production_settings(served):

@@ -10,10 +10,6 @@ when it is absent. Page types to check are listed once, in tests/browser/pages.p
 
 import json
 import os
-import secrets
-import subprocess
-import sys
-import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +18,7 @@ import pytest
 
 from tests.browser.pages import AXE_RESULTS, DESKTOP, WEIGHTS, find_examples
 from tests.scratch import ROOT, manage
+from tests.serving import production_env, serve
 
 CHROMIUM = Path(os.environ.get("REGISTER_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -62,26 +59,6 @@ class LiveSite:
         return json.loads(body)
 
 
-def _free_port():
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _production_env(**extra):
-    env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
-    env.update(
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        DJANGO_SECURE_SSL_REDIRECT="0",  # the browser speaks plain HTTP to loopback
-        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-    )
-    env.update(extra)
-    return env
-
-
 @pytest.fixture(scope="session")
 def live_site(scratch_databases, tmp_path_factory):
     folder = tmp_path_factory.mktemp("live_site")
@@ -96,38 +73,13 @@ def live_site(scratch_databases, tmp_path_factory):
         database_url=database_url,
     )
     manage("import_register", str(workbook), f"--edition={SYNTHETIC['edition']}", database_url=database_url)
-    static_root = folder / "staticfiles"
-    env = _production_env(DATABASE_URL=database_url, DJANGO_STATIC_ROOT=str(static_root))
-    collect = subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--no-input"], cwd=ROOT, env=env, capture_output=True, text=True
+    env = production_env(
+        DATABASE_URL=database_url,
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DJANGO_SECURE_SSL_REDIRECT="0",  # the browser speaks plain HTTP to loopback
     )
-    assert collect.returncode == 0, collect.stderr
-    port = _free_port()
-    log = folder / "gunicorn.log"
-    with log.open("w") as output:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "config.wsgi:application"],
-            cwd=ROOT,
-            env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2"},
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    site = LiveSite(f"http://127.0.0.1:{port}", log)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, f"gunicorn exited:\n{log.read_text()}"
-            try:
-                if site.get("/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, f"gunicorn did not answer within 60 s:\n{log.read_text()}"
-            time.sleep(0.25)
-        yield site
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with serve(env, folder) as (port, log):
+        yield LiveSite(f"http://127.0.0.1:{port}", log)
 
 
 @pytest.fixture(scope="session")
