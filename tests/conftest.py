@@ -7,6 +7,8 @@ from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 from django.core.management import call_command
 
+from tests.urlwalk import object_urls
+
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 SHARED_DATA = Path(os.environ.get("REGISTER_SHARED_DATA", SHARED / "data"))
 SEED_PAGE = SHARED / "seed" / "000_cdc88a6c3c02142d.txt"
@@ -31,6 +33,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def seed_data(db):
     call_command("loaddata", "seed_agreements", verbosity=0)
     call_command("rebuild_search_index", verbosity=0)  # fixtures load without announcing a change
+
+
+@pytest.fixture
+def known_urls(seed_data):
+    """A few addresses of each kind of object page, with the seed loaded (tests/urlwalk.py)."""
+    return object_urls()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from tests import factories
 from tests.pagetext import page_text
-from tests.urlwalk import object_urls, public_routes, sample_url
+from tests.urlwalk import public_routes, sample_url
 
 BOLTON = "NHS Greater Manchester ICB - 00T"
 
@@ -128,11 +128,6 @@ def test_public_pages_are_compressed_and_the_admin_is_not(client, register, cura
     admin = curator_client.get(reverse("admin:index"), headers={"accept-encoding": "gzip"})
     assert admin.status_code == 200
     assert not admin.has_header("Content-Encoding")
-
-
-@pytest.fixture
-def known_urls(seed_data):
-    return object_urls()
 
 
 @pytest.mark.parametrize("route", public_routes(), ids=lambda route: route.name)

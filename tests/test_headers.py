@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from register import actions
 from register.models import Organisation
-from tests.urlwalk import object_urls, public_routes, sample_url
+from tests.urlwalk import public_routes, sample_url
 
 FIXED_HEADERS = {
     "Strict-Transport-Security": "max-age=31536000; includeSubDomains; preload",
@@ -78,11 +78,6 @@ def inline_code(response):
     parser = InlineCode()
     parser.feed(response.content.decode())
     return parser
-
-
-@pytest.fixture
-def known_urls(seed_data):
-    return object_urls()
 
 
 @pytest.mark.parametrize("route", public_routes(), ids=lambda route: route.name)
