@@ -121,6 +121,7 @@ class ImportRunAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         run = get_object_or_404(ImportRun.objects.select_related("edition", "user"), pk=run_id)
+        stopped = process_gone(run)
         counts = (run.report or {}).get("counts", {})
         rows = [
             (kind.replace("_", " "), [counts.get(kind, {}).get(outcome, 0) for outcome in OUTCOMES]) for kind in KINDS
@@ -132,8 +133,8 @@ class ImportRunAdmin(admin.ModelAdmin):
             "report": run.report or {},
             "outcomes": OUTCOMES,
             "count_rows": rows if counts else [],
-            "stopped": process_gone(run),
-            "refresh": None if run.is_finished or process_gone(run) else REFRESH_SECONDS,
+            "stopped": stopped,
+            "refresh": None if run.is_finished or stopped else REFRESH_SECONDS,
             "opts": self.model._meta,
             "upload_url": reverse("admin:register_importrun_upload"),
         }
