@@ -19,6 +19,7 @@ from django.utils import timezone
 from register import loader
 from register.editions import edition_code
 from register.import_report import ImportReport
+from register.import_timings import StageClock
 from register.importers import read_register_file
 from register.importers.errors import RegisterFileError
 from register.models import Edition, ImportRun, OrganisationAlias
@@ -34,22 +35,32 @@ def file_sha256(path):
     return digest.hexdigest()
 
 
-def import_register_file(path, edition=None, dry_run=False, progress=None, source_name=None):
-    """Import `path`; returns the ImportReport. Raises RegisterFileError (nothing changed) when the file is bad."""
+def import_register_file(path, edition=None, dry_run=False, progress=None, source_name=None, clock=None):
+    """Import `path`; returns the ImportReport. Raises RegisterFileError (nothing changed) when the file is bad.
+    `clock` (a StageClock) records where the time went."""
     path = Path(path)
+    clock = clock or StageClock()
     source_name = source_name or path.name
     code = edition_code(source_name, edition)
+    clock.start("checking the file (sha256, already imported?)")
     sha256 = file_sha256(path)
     same = Edition.objects.filter(sha256=sha256).first()
     if same:  # known before reading a byte of it: the same file changes nothing
         report = ImportReport(file=source_name, edition=same.code, register=same.register, dry_run=dry_run)
         report.already_imported = True
+        clock.stop()
         return report
     known = frozenset(OrganisationAlias.objects.values_list("key", flat=True))
-    contents = read_register_file(path, label=source_name, known_keys=known, progress=progress)
+    clock.start("reading the file into records")
+    try:
+        contents = read_register_file(path, label=source_name, known_keys=known, progress=progress)
+    finally:
+        clock.stop()
     if progress:
         progress(WRITING, 0, None)
-    return loader.load(contents, code=code, source_name=source_name, sha256=sha256, dry_run=dry_run, progress=progress)
+    return loader.load(
+        contents, code=code, source_name=source_name, sha256=sha256, dry_run=dry_run, progress=progress, clock=clock
+    )
 
 
 def upload_dir():

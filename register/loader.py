@@ -44,6 +44,7 @@ from register.contents import USE_FIELDS, VERSION_FIELDS, content, content_hash,
 from register.editions import register_family
 from register.events import announce
 from register.import_report import ImportReport
+from register.import_timings import StageClock
 from register.importers.errors import RegisterFileError
 from register.importers.organisations import guess_kind, sub_icb_code
 from register.models import (
@@ -787,10 +788,12 @@ class Loader:
                         self.withdrawn_agreements.update(ids)
 
 
-def load(contents, *, code, source_name, sha256, dry_run=False, progress=None, note=""):
-    """Write `contents` as edition `code`; returns the ImportReport. Raises RegisterFileError, changing nothing."""
+def load(contents, *, code, source_name, sha256, dry_run=False, progress=None, note="", clock=None):
+    """Write `contents` as edition `code`; returns the ImportReport. Raises RegisterFileError, changing nothing.
+    `clock` (a register.import_timings.StageClock) records where the time went, SQL statements included."""
     from register.management.commands.load_site_data import load_reference
 
+    clock = clock or StageClock()
     started = time.monotonic()
     report = ImportReport(file=source_name, edition=code, register=contents.register, dry_run=dry_run)
     report.is_synthetic = contents.is_synthetic
@@ -806,48 +809,60 @@ def load(contents, *, code, source_name, sha256, dry_run=False, progress=None, n
         # Indexes of 100k new rows are built in a page cache far larger than SQLite's 2 MB default.
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-    with transaction.atomic():
-        load_reference(verbosity=0)
-        same_file = Edition.objects.filter(sha256=sha256).first()
-        if same_file:
-            report.already_imported = True
-            report.edition = same_file.code
-            return report
-        clash = Edition.objects.filter(code=code).first()
-        if clash:
-            raise RegisterFileError(
-                f"edition {code} is already loaded, from a different file ({clash.source_name}, imported "
-                f"{clash.imported_at:%Y-%m-%d %H:%M}); give another edition code with --edition",
-                file=source_name,
+    try:
+        with clock.timing_sql(), transaction.atomic():
+            clock.start("writing organisations and datasets")
+            load_reference(verbosity=0)
+            same_file = Edition.objects.filter(sha256=sha256).first()
+            if same_file:
+                report.already_imported = True
+                report.edition = same_file.code
+                return report
+            clash = Edition.objects.filter(code=code).first()
+            if clash:
+                raise RegisterFileError(
+                    f"edition {code} is already loaded, from a different file ({clash.source_name}, imported "
+                    f"{clash.imported_at:%Y-%m-%d %H:%M}); give another edition code with --edition",
+                    file=source_name,
+                )
+            edition = Edition.objects.create(
+                code=code,
+                register=contents.register,
+                month=month,
+                source_name=source_name[:255],
+                sha256=sha256,
+                is_synthetic=contents.is_synthetic,
+                lists_all_agreements=contents.lists_all_agreements,
+                note=note or contents.note,
             )
-        edition = Edition.objects.create(
-            code=code,
-            register=contents.register,
-            month=month,
-            source_name=source_name[:255],
-            sha256=sha256,
-            is_synthetic=contents.is_synthetic,
-            lists_all_agreements=contents.lists_all_agreements,
-            note=note or contents.note,
-        )
-        loader = Loader(contents, edition, report, progress)
-        loader.load_organisations()
-        loader.load_datasets()
-        loader.load_agreements()
-        loader.load_versions()
-        loader.load_controllers()
-        loader.load_dataset_uses()
-        loader.load_files()
-        if edition.lists_all_agreements:
-            loader.withdraw()
-        loader.settle_agreements()
-        loader.progress("Working out signals", 0, None)
-        signals = signal_store.refresh(loader.touched_agreements | loader.withdrawn_agreements, edition=edition)
-        report.signals = signals.as_dict()
-        report.seconds = time.monotonic() - started
-        edition.summary = report.as_dict()
-        edition.save(update_fields=["summary"])
-        announce(loader.touched_agreements | loader.withdrawn_agreements | signals.agreements, edition)
-        if dry_run:
-            transaction.set_rollback(True)
+            loader = Loader(contents, edition, report, progress)
+            loader.load_organisations()
+            loader.load_datasets()
+            clock.start("writing agreements, versions and dataset uses")
+            loader.load_agreements()
+            loader.load_versions()
+            loader.load_controllers()
+            loader.load_dataset_uses()
+            clock.start("writing file releases")
+            loader.load_files()
+            clock.start("withdrawals, and counts per agreement")
+            if edition.lists_all_agreements:
+                loader.withdraw()
+            loader.settle_agreements()
+            clock.start("working out signals")
+            loader.progress("Working out signals", 0, None)
+            signals = signal_store.refresh(loader.touched_agreements | loader.withdrawn_agreements, edition=edition)
+            report.signals = signals.as_dict()
+            report.seconds = time.monotonic() - started
+            edition.summary = report.as_dict()
+            edition.save(update_fields=["summary"])
+            clock.start("rolling back (dry run)" if dry_run else "committing")
+            # Once committed, announce's listeners' work is a stage of its own: these run just before and after it.
+            transaction.on_commit(lambda: clock.start("refreshing the search index and facet values"))
+            announce(loader.touched_agreements | loader.withdrawn_agreements | signals.agreements, edition)
+            transaction.on_commit(clock.stop)
+            if dry_run:
+                transaction.set_rollback(True)
+    finally:
+        clock.stop()
     return report

@@ -13,6 +13,7 @@ from django.urls import reverse
 from register import actions, loader, synthetic
 from register.contents import listed_content
 from register.events import register_changed
+from register.import_timings import StageClock
 from register.importers.errors import RegisterFileError
 from register.importing import import_register_file
 from register.models import (
@@ -430,3 +431,47 @@ def test_a_newer_edition_that_renames_the_applicant_relinks_it_unless_a_curator_
     assert curated.applicant.slug == "nhs-greater-manchester-integrated-care-board"
     assert curated.applicant_name == "UNIVERSITY OF NEWTOWN"
     assert report.counts["versions"]["changed"] == 2
+
+
+def test_the_clock_times_every_stage_of_an_import_and_its_sql(tmp_path, django_capture_on_commit_callbacks):
+    clock = StageClock()
+    with django_capture_on_commit_callbacks(execute=True):
+        import_register_file(write_register(small_register(), tmp_path), clock=clock)
+    assert list(clock.stages) == [
+        "checking the file (sha256, already imported?)",
+        "reading the file into records",
+        "writing organisations and datasets",
+        "writing agreements, versions and dataset uses",
+        "writing file releases",
+        "withdrawals, and counts per agreement",
+        "working out signals",
+        "committing",
+        "refreshing the search index and facet values",
+    ]
+    assert all(seconds > 0 for seconds in clock.stages.values())
+    assert clock.statements > 10
+    assert 0 < clock.sql_seconds < clock.total
+
+
+def test_the_clock_counts_only_the_statements_run_while_it_times_sql():
+    clock = StageClock()
+    Agreement.objects.count()
+    with clock.timing_sql():
+        Agreement.objects.count()
+        list(Organisation.objects.all()[:1])
+    Agreement.objects.count()
+    assert clock.statements == 2
+    assert clock.sql_seconds > 0
+
+
+def test_the_command_prints_where_the_time_went_when_asked(tmp_path):
+    path = write_register(small_register(), tmp_path)
+    dry = run(path, "--dry-run")
+    assert "Where the time went" not in dry
+    output = run(path, "--timings")
+    lines = output.splitlines()
+    timings = lines[lines.index("Where the time went:") :]
+    assert any(line.split()[:5] == ["reading", "the", "file", "into", "records"] for line in timings)
+    assert timings[-2].split()[0] == "total"
+    assert timings[-1].strip().startswith("of which running SQL statements")
+    assert float(timings[-1].split()[-2]) <= float(timings[-2].split()[-2])

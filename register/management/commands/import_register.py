@@ -2,8 +2,9 @@
 
 Prints a summary (created / changed / unchanged / withdrawn per kind, skipped rows with their row numbers)
 and exits non-zero with a message naming the file, sheet, column or row when the file cannot be imported, in
-which case nothing changed. A progress bar is drawn on stderr when it is a terminal. `--run ID` imports the
-file of an admin upload (an ImportRun) and records the result on it.
+which case nothing changed. A progress bar is drawn on stderr when it is a terminal. `--timings` adds where the
+time went (register.import_timings). `--run ID` imports the file of an admin upload (an ImportRun) and records
+the result on it.
 """
 
 import sys
@@ -11,6 +12,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from register.import_timings import StageClock
 from register.importers.errors import RegisterFileError
 from register.importing import execute_run, import_register_file
 
@@ -47,9 +49,12 @@ class Command(BaseCommand):
         parser.add_argument("file", nargs="?", help="The .xlsx or .csv file.")
         parser.add_argument("--edition", help="The month it covers, YYYY-MM (default: from the file name).")
         parser.add_argument("--dry-run", action="store_true", help="Read and check everything, save nothing.")
+        parser.add_argument(
+            "--timings", action="store_true", help="Also print the seconds each stage took, and those in SQL."
+        )
         parser.add_argument("--run", type=int, help="Import the upload of this ImportRun (used by the admin).")
 
-    def handle(self, *args, file=None, edition=None, dry_run=False, run=None, **options):
+    def handle(self, *args, file=None, edition=None, dry_run=False, run=None, timings=False, **options):
         if run is not None:
             result = execute_run(run)
             self.stdout.write(f"Import run {run}: {result.get_status_display()}")
@@ -59,12 +64,13 @@ class Command(BaseCommand):
         if not file:
             raise CommandError("give the register file to import: manage.py import_register FILE [--edition YYYY-MM]")
         bar = ProgressBar(sys.stderr) if sys.stderr.isatty() and options["verbosity"] > 0 else None
+        clock = StageClock()
         try:
-            report = import_register_file(file, edition=edition, dry_run=dry_run, progress=bar)
+            report = import_register_file(file, edition=edition, dry_run=dry_run, progress=bar, clock=clock)
         except RegisterFileError as error:
             raise CommandError(f"Cannot import {error}. Nothing was changed.") from error
         finally:
             if bar:
                 bar.close()
-        for line in report.lines():
+        for line in report.lines() + (clock.lines() if timings else []):
             self.stdout.write(line)
