@@ -473,5 +473,5 @@ def test_the_command_prints_where_the_time_went_when_asked(tmp_path):
     timings = lines[lines.index("Where the time went:") :]
     assert any(line.split()[:5] == ["reading", "the", "file", "into", "records"] for line in timings)
     assert timings[-2].split()[0] == "total"
-    assert timings[-1].strip().startswith("of which running SQL statements")
+    assert timings[-1].strip().startswith("of which running SQL")
     assert float(timings[-1].split()[-2]) <= float(timings[-2].split()[-2])
