@@ -45,10 +45,11 @@ run: fixtures
 
 # make import FILE=path/to/datausesregister_nov2025.xlsx [EDITION=2025-11] [DRY_RUN=1]
 import: migrate
-	@test -n "$(FILE)" || { echo "usage: make import FILE=path/to/register.xlsx [EDITION=YYYY-MM] [DRY_RUN=1]" >&2; exit 2; }
-	$(DEV_ENV) $(PY) manage.py import_register "$(FILE)" $(if $(EDITION),--edition $(EDITION)) $(if $(DRY_RUN),--dry-run)
+	@test -n "$(FILE)" || { echo "usage: make import FILE=path/to/register.xlsx [EDITION=YYYY-MM] [DRY_RUN=1] [TIMINGS=1]" >&2; exit 2; }
+	$(DEV_ENV) $(PY) manage.py import_register "$(FILE)" $(if $(EDITION),--edition $(EDITION)) $(if $(DRY_RUN),--dry-run) $(if $(TIMINGS),--timings)
 
-# Full-size synthetic register (cached in var/bench/) imported into a fresh SQLite database: time, memory, read times.
+# Full-size synthetic register (cached in var/bench/) imported into a fresh SQLite database: time, memory, read times,
+# and where the import's time went.
 bench-import: install-dev
 	$(PY) scripts/bench_import.py
 

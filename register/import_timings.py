@@ -57,8 +57,8 @@ class StageClock:
 
     def lines(self):
         out = ["Where the time went:"]
-        out += [f"  {stage:<52} {seconds:7.2f} s" for stage, seconds in self.stages.items()]
-        out.append(f"  {'total':<52} {self.total:7.2f} s")
+        out += [f"  {stage:<56} {seconds:7.2f} s" for stage, seconds in self.stages.items()]
+        out.append(f"  {'total':<56} {self.total:7.2f} s")
         sql = f"of which running SQL ({self.statements:,} execute/executemany calls)"
-        out.append(f"  {sql:<52} {self.sql_seconds:7.2f} s")
+        out.append(f"  {sql:<56} {self.sql_seconds:7.2f} s")
         return out
