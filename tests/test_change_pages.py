@@ -10,7 +10,7 @@ from django.urls import reverse
 from register import actions
 from register.models import Agreement, AgreementVersion, DatasetUse, Edition
 from tests.editions import import_three_editions
-from tests.pagetext import page_text
+from tests.pagetext import changes_row, page_text
 
 pytestmark = pytest.mark.django_db
 
@@ -39,9 +39,8 @@ def test_changes_lists_every_edition_with_its_numbers(client, three, django_asse
         added = three.bases(code) - three.bases(previous)
         withdrawn = three.bases(previous) - three.bases(code)
         amended_bases = {three.base_of(ref) for ref in expected["changed"] | expected["added"]} - added
-        row = re.search(rf"{code} [^0-9]*against {previous} ((?:\d+ ){{8}})", text + " ")
-        assert row, f"no row for {code}"
-        numbers = [int(n) for n in row.group(1).split()]
+        numbers = changes_row(text, code, previous, 8)
+        assert numbers, f"no row for {code}"
         assert numbers[:6] == [
             len(added),
             len(amended_bases),
