@@ -110,6 +110,8 @@ def chosen_pages():
         ("agreement list, no filter", listing),
         ("agreement list, three filters", f"{listing}?dataset={dataset}&sensitivity=sensitive&commercial=no"),
         ("agreement list, a search", f"{listing}?q=hospital+admissions"),
+        # A two-letter prefix matches most words of most agreements: the search's slowest kind of query.
+        ("agreement list, a word and a prefix", f"{listing}?q=data+ca*"),
         (f"an agreement ({agreement.file_count} files)", agreement.get_absolute_url()),
         (f"an ICB page ({counts[icb.pk].agreements} agreements)", icb.get_absolute_url()),
         ("a dataset page (the most named)", reverse("register:dataset", args=[dataset])),

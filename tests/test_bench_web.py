@@ -20,6 +20,7 @@ def test_bench_web_measures_every_page_the_issue_names(tmp_path):
     lines = result.stdout.splitlines()
     for page in ["home", "agreement list, no filter", "agreement list, three filters", "agreement list, a search"]:
         assert any(line.startswith(page) for line in lines), page
+    assert any(line.startswith("agreement list, a word and a prefix") for line in lines)
     for page in ["an agreement (", "an ICB page (", "a dataset page"]:
         row = next(line for line in lines if line.startswith(page))
         rendered, queries, cached = row.split("<-")[0].split()[-3:]
