@@ -11,6 +11,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -38,6 +39,7 @@ def file_sha256(path):
 def import_register_file(path, edition=None, dry_run=False, progress=None, source_name=None, clock=None):
     """Import `path`; returns the ImportReport. Raises RegisterFileError (nothing changed) when the file is bad.
     `clock` (a StageClock) records where the time went."""
+    started = time.perf_counter()
     path = Path(path)
     clock = clock or StageClock()
     source_name = source_name or path.name
@@ -59,7 +61,14 @@ def import_register_file(path, edition=None, dry_run=False, progress=None, sourc
     if progress:
         progress(WRITING, 0, None)
     return loader.load(
-        contents, code=code, source_name=source_name, sha256=sha256, dry_run=dry_run, progress=progress, clock=clock
+        contents,
+        code=code,
+        source_name=source_name,
+        sha256=sha256,
+        dry_run=dry_run,
+        progress=progress,
+        clock=clock,
+        started=started,
     )
 
 

@@ -453,6 +453,15 @@ def test_the_clock_times_every_stage_of_an_import_and_its_sql(tmp_path, django_c
     assert 0 < clock.sql_seconds < clock.total
 
 
+def test_the_report_times_the_whole_import_reading_included(tmp_path):
+    clock = StageClock()
+    report = import_register_file(write_register(small_register(), tmp_path), clock=clock)
+    # In a test the transaction never commits, so the search index's refresh waits; every other stage is inside.
+    assert report.seconds >= clock.total
+    assert report.seconds > clock.stages["reading the file into records"] + clock.stages["committing"]
+    assert Edition.objects.get(code=report.edition).summary["seconds"] == round(report.seconds, 2)
+
+
 def test_the_clock_counts_only_the_statements_run_while_it_times_sql():
     clock = StageClock()
     Agreement.objects.count()
