@@ -484,3 +484,17 @@ def test_the_command_prints_where_the_time_went_when_asked(tmp_path):
     assert timings[-2].split()[0] == "total"
     assert timings[-1].strip().startswith("of which running SQL")
     assert float(timings[-1].split()[-2]) <= float(timings[-2].split()[-2])
+
+
+def test_the_benchmark_reads_the_design_floor_from_the_commands_own_timings(tmp_path):
+    from scripts.bench_import import design_floor
+
+    output = run(write_register(small_register(), tmp_path), "--timings")
+    lines = output.splitlines()
+    timings = lines[lines.index("Where the time went:") :]
+    sql, commit, floor = design_floor(2.0, timings)
+    assert sql == float(timings[-1].split()[-2])
+    assert commit == float(next(line for line in timings if line.split()[0] == "committing").split()[-2])
+    assert floor == pytest.approx(2.0 + sql + commit)
+    with pytest.raises(ValueError, match="committing"):
+        design_floor(2.0, [line for line in timings if "committing" not in line])
