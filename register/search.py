@@ -175,19 +175,29 @@ class _SQLite:
             return [row[0] for row in cursor.fetchall()]
 
     def passages(self, query, agreement_ids):
-        snippets = ", ".join(
-            f"snippet(register_search_agreement, {self.COLUMNS.index(name)}, %s, %s, '…', 24)"
-            for name, _ in PASSAGE_SOURCES
-        )
+        """One statement, a SELECT per passage source, each matching the query's terms in that column alone.
+
+        snippet() weighs every candidate passage against every match in the row, so its cost grows with the square
+        of the matches: a two-letter prefix matches hundreds of words in a long document. Filtered to one column,
+        each snippet walks only that column's matches. The passages are the same as one snippet() per column of a
+        single query would give, since snippet() scores a column's passages by that column's matches only; and
+        the agreements are those the query matched, so its NOT terms (which match none of them) are left out."""
+        terms = " OR ".join(self._term(term) for group in query.groups for term in group)
         placeholders = ", ".join(["%s"] * len(agreement_ids))
-        sql = (
-            f"SELECT rowid, {snippets} FROM register_search_agreement "
-            f"WHERE register_search_agreement MATCH %s AND rowid IN ({placeholders})"
-        )
-        params = [MARK_START, MARK_END] * len(PASSAGE_SOURCES) + [self.match(query), *agreement_ids]
+        selects, params = [], []
+        for position, (name, _) in enumerate(PASSAGE_SOURCES):
+            selects.append(
+                f"SELECT rowid, {position}, "
+                f"snippet(register_search_agreement, {self.COLUMNS.index(name)}, %s, %s, '…', 24) "
+                f"FROM register_search_agreement WHERE register_search_agreement MATCH %s AND rowid IN ({placeholders})"
+            )
+            params += [MARK_START, MARK_END, f"{{{name}}} : ({terms})", *agreement_ids]
+        found = {}
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return {row[0]: row[1:] for row in cursor.fetchall()}
+            cursor.execute(" UNION ALL ".join(selects), params)
+            for agreement_id, position, snippet in cursor.fetchall():
+                found.setdefault(agreement_id, [""] * len(PASSAGE_SOURCES))[position] = snippet
+        return found
 
     def clear_agreements(self, agreement_ids):
         with connection.cursor() as cursor:

@@ -120,6 +120,47 @@ def test_the_matching_passage_is_shown_with_the_words_marked(register):
     assert "hospital admissions" in passage.text
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="FTS5's snippet(): SQLite only")
+def test_passages_are_those_one_snippet_per_column_of_the_whole_query_gives(register):
+    """The backend asks for each column's passage with the query's terms filtered to that column (cheaper on long
+    documents); the passages must be the ones FTS5 gives for the whole query, as the list showed them before."""
+    factories.agreement(
+        "DARS-NIC-777777-CCCCC",
+        title="Cancer data linkage",
+        applicant="UNIVERSITY OF HULL",
+        texts={
+            "objectives": "Linking data on care pathways: data from hospitals, data from registries.",
+            "expected_outputs": "Capacity planning for cancer care; a cancer dashboard.",
+            "yielded_benefits": "Faster diagnosis of cancer in the cohort.",
+        },
+    )
+    factories.index()
+    backend = search._backend()
+    columns = ", ".join(
+        f"snippet(register_search_agreement, {backend.COLUMNS.index(name)}, %s, %s, '…', 24)"
+        for name, _ in search.PASSAGE_SOURCES
+    )
+    for text in ["data ca*", "ca*", "cancer OR hospital", '"data from" cancer', "data -asthma", "hospital", "hull"]:
+        query = search.parse(text)
+        ids = search.ranked_agreements(query)
+        assert ids, text
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT rowid, {columns} FROM register_search_agreement WHERE register_search_agreement MATCH %s "
+                f"AND rowid IN ({', '.join(['%s'] * len(ids))})",
+                [search.MARK_START, search.MARK_END] * len(search.PASSAGE_SOURCES) + [backend.match(query), *ids],
+            )
+            whole = {
+                row[0]: [snippet if search.MARK_START in (snippet or "") else "" for snippet in row[1:]]
+                for row in cursor.fetchall()
+            }
+        per_column = {
+            pk: [snippet if search.MARK_START in (snippet or "") else "" for snippet in snippets]
+            for pk, snippets in backend.passages(query, ids).items()
+        }
+        assert per_column == {pk: snippets for pk, snippets in whole.items() if any(snippets)}, text
+
+
 def test_syntax_never_reaches_the_database_unescaped(register):
     for text in ['"unclosed', "NEAR(hip fracture)", "hip AND OR NOT", "col:hip", "*", "-", "()", "a\"b'c", "hip^2"]:
         found(text)  # no error from FTS5 or tsquery syntax
