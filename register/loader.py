@@ -27,9 +27,9 @@ Rules, in the register's words:
   curator's review of a signal survives while its evidence is unchanged.
 - `register.events.announce` is called inside the transaction: listeners hear of the import once it commits.
 
-Speed: new rows are written with prepared multi-row statements (`insert_rows`), lookups are loaded once into
-dicts, there are no per-row queries, and a version's content is stored apart only when it is not the row's
-own (register.contents). Figures: README, "Importing a register file".
+Speed: new rows are written in bulk (`register.bulk.insert_rows`: executemany on SQLite, COPY on PostgreSQL),
+lookups are loaded once into dicts, there are no per-row queries, and a version's content is stored apart only
+when it is not the row's own (register.contents). Figures: README, "Importing a register file".
 """
 
 import datetime
@@ -37,9 +37,11 @@ import time
 from collections import defaultdict
 from operator import attrgetter
 
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.db.models import Count
 
+from register import bulk
+from register.bulk import insert_rows, update_rows
 from register.contents import USE_FIELDS, VERSION_FIELDS, content, content_hash, keep_current
 from register.editions import register_family
 from register.events import announce
@@ -99,68 +101,7 @@ FILE_INSERT = [
 
 
 def chunks(items, size=ID_CHUNK):
-    items = list(items)
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def insert_rows(model, names, rows):
-    """INSERT many rows with one prepared statement. At 100k rows, the ORM's per-object work in bulk_create
-    (compiling every value of every object) took most of an import's time; this prepares each value by its
-    field's type once and hands the rows to the driver."""
-    if not rows:
-        return
-    fields = [model._meta.get_field(name) for name in names]
-    converters = []
-    for field in fields:
-        if isinstance(field, models.JSONField):
-            empty = field.get_db_prep_save([], connection)  # curated_fields of every new row
-            converters.append(
-                lambda value, field=field, empty=empty: (
-                    empty
-                    if value == []
-                    else value
-                    if isinstance(value, str)
-                    else field.get_db_prep_save(value, connection)
-                )
-            )
-        elif isinstance(field, models.DateTimeField):
-            converters.append(lambda value, field=field: field.get_db_prep_save(value, connection))
-        elif isinstance(field, models.DateField):
-            converters.append(connection.ops.adapt_datefield_value)
-        else:
-            converters.append(None)
-    convert = [(index, converter) for index, converter in enumerate(converters) if converter]
-    quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        quote(model._meta.db_table),
-        ", ".join(quote(field.column) for field in fields),
-        ", ".join(["%s"] * len(fields)),
-    )
-    with connection.cursor() as cursor:
-        for batch in chunks(rows, 5000):
-            if convert:
-                batch = [list(row) for row in batch]
-                for row in batch:
-                    for index, converter in convert:
-                        row[index] = converter(row[index])
-            cursor.executemany(sql, batch)
-
-
-def update_rows(model, names, rows):
-    """UPDATE many rows by primary key with one prepared statement; each row is (*values, pk)."""
-    if not rows:
-        return
-    fields = [model._meta.get_field(name) for name in names]
-    quote = connection.ops.quote_name
-    sql = "UPDATE {} SET {} WHERE {} = %s".format(
-        quote(model._meta.db_table),
-        ", ".join(f"{quote(field.column)} = %s" for field in fields),
-        quote(model._meta.pk.column),
-    )
-    with connection.cursor() as cursor:
-        for batch in chunks(rows, 5000):
-            cursor.executemany(sql, batch)
+    return bulk.chunks(items, size)
 
 
 def edition_month(code):
