@@ -40,7 +40,7 @@ from operator import attrgetter
 from django.db import connection, transaction
 from django.db.models import Count
 
-from register import bulk
+from register.bulk import chunks as bulk_chunks
 from register.bulk import insert_rows, update_rows
 from register.contents import USE_FIELDS, VERSION_FIELDS, content, content_hash, keep_current
 from register.editions import register_family
@@ -101,7 +101,7 @@ FILE_INSERT = [
 
 
 def chunks(items, size=ID_CHUNK):
-    return bulk.chunks(items, size)
+    return bulk_chunks(items, size)
 
 
 def edition_month(code):
