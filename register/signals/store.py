@@ -24,6 +24,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.utils import timezone
 
+from register.bulk import insert_rows
 from register.models import Agreement, AuditEntry, Signal
 from register.signals import KINDS
 from register.signals import reader as signal_reader
@@ -165,13 +166,13 @@ def _write(new, rewritten, retold, edition, now):
     full size, encoding it again in the ORM took as long as working the signals out)."""
     at = Signal._meta.get_field("found_at").get_db_prep_save(now, connection)
     edition_id = edition.pk if edition else None
-    _execute(
-        "INSERT INTO {table} (kind, agreement_id, key, organisation_id, dataset_id, explanation, evidence, "
-        "evidence_hash, is_current, found_at, found_in_id, computed_at, status, reason, note, reopened_because) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '', '', '')",
+    insert_rows(
+        Signal,
+        ["kind", "agreement", "key", "organisation", "dataset", "explanation", "evidence", "evidence_hash"]
+        + ["is_current", "found_at", "found_in", "computed_at", "status", "reason", "note", "reopened_because"],
         [
-            (f.kind, f.agreement_id, f.key, f.organisation_id, f.dataset_id, f.explanation, text, digest, True, at)
-            + (edition_id, at, Signal.Status.OPEN)
+            (f.kind, f.agreement_id, f.key, f.organisation_id, f.dataset_id, f.explanation, text, digest, True, now)
+            + (edition_id, now, Signal.Status.OPEN, "", "", "")
             for f, text, digest in new
         ],
     )
