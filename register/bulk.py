@@ -1,4 +1,4 @@
-"""Write many rows at once, below the ORM: the import's new rows and the list's derived facet rows.
+"""Write many rows at once, below the ORM: the import's new rows, the signals found and the list's facet rows.
 
 `insert_rows` prepares each value by its field's type once and hands the rows to the driver: on SQLite one prepared
 INSERT run for every row (`executemany`), on PostgreSQL a `COPY … FROM STDIN`. At 100k rows, bulk_create's
