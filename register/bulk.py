@@ -21,7 +21,8 @@ def chunks(items, size):
 
 
 def insert_rows(model, names, rows):
-    """INSERT rows (sequences of values in `names` order, ForeignKeys as ids) into `model`'s table."""
+    """INSERT rows (sequences of values in `names` order, ForeignKeys as ids) into `model`'s table. A JSONField's
+    value given as a str is taken as JSON text already serialised (the signals' evidence is serialised once)."""
     if not rows:
         return
     fields = [model._meta.get_field(name) for name in names]
