@@ -24,12 +24,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.utils import timezone
 
-from register.bulk import insert_rows
+from register.bulk import insert_rows, update_rows
 from register.models import Agreement, AuditEntry, Signal
 from register.signals import KINDS
 from register.signals import reader as signal_reader
 
-BATCH = 500
 # A refresh asked for more than this share of the agreements computes them all: the same result, fewer queries.
 WHOLE_REGISTER_SHARE = 0.5
 
@@ -176,29 +175,21 @@ def _write(new, rewritten, retold, edition, now):
             for f, text, digest in new
         ],
     )
-    _execute(
-        "UPDATE {table} SET explanation = %s, organisation_id = %s, dataset_id = %s, is_current = %s, evidence = %s, "
-        "evidence_hash = %s, computed_at = %s, status = %s, reopened_because = %s WHERE id = %s",
+    update_rows(
+        Signal,
+        ["explanation", "organisation", "dataset", "is_current", "evidence", "evidence_hash", "computed_at", "status"]
+        + ["reopened_because"],
         [
             (row.explanation, row.organisation_id, row.dataset_id, True, text, row.evidence_hash, at, row.status)
             + (row.reopened_because, row.pk)
             for row, text in rewritten
         ],
     )
-    _execute(
-        "UPDATE {table} SET explanation = %s, organisation_id = %s, dataset_id = %s, is_current = %s WHERE id = %s",
+    update_rows(
+        Signal,
+        ["explanation", "organisation", "dataset", "is_current"],
         [(row.explanation, row.organisation_id, row.dataset_id, row.is_current, row.pk) for row in retold],
     )
-
-
-def _execute(sql, rows):
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    sql = sql.format(table=quote(Signal._meta.db_table)).replace(" key,", f" {quote('key')},")
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), BATCH):
-            cursor.executemany(sql, rows[start : start + BATCH])
 
 
 def _reopen_reason(row, cause, now):
