@@ -138,18 +138,16 @@ class Organisation(Curated):
         return (self.slug,)
 
 
-class OrganisationAlias(models.Model):
-    """One spelling of an organisation's name as the register wrote it; every spelling links to one organisation."""
+class Spelling(models.Model):
+    """One spelling of a name as the register wrote it, found again by its `key` (register.names.name_key)."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="aliases")
     spelling = models.CharField(max_length=500)
     key = models.CharField(max_length=500, unique=True, editable=False)
-    first_edition = models.ForeignKey(Edition, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     objects = NaturalKeyManager("key")
 
     class Meta:
-        verbose_name_plural = "organisation aliases"
+        abstract = True
         ordering = ["spelling"]
 
     def __str__(self):
@@ -161,6 +159,16 @@ class OrganisationAlias(models.Model):
 
     def natural_key(self):
         return (self.key,)
+
+
+class OrganisationAlias(Spelling):
+    """One spelling of an organisation's name as the register wrote it; every spelling links to one organisation."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="aliases")
+    first_edition = models.ForeignKey(Edition, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta(Spelling.Meta):
+        verbose_name_plural = "organisation aliases"
 
 
 class Dataset(Curated):
@@ -182,26 +190,13 @@ class Dataset(Curated):
         return (self.slug,)
 
 
-class DatasetAlias(models.Model):
+class DatasetAlias(Spelling):
+    """One spelling of a dataset's name as the register wrote it."""
+
     dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="aliases")
-    spelling = models.CharField(max_length=500)
-    key = models.CharField(max_length=500, unique=True, editable=False)
 
-    objects = NaturalKeyManager("key")
-
-    class Meta:
+    class Meta(Spelling.Meta):
         verbose_name_plural = "dataset aliases"
-        ordering = ["spelling"]
-
-    def __str__(self):
-        return self.spelling
-
-    def save(self, *args, **kwargs):
-        self.key = name_key(self.spelling)
-        super().save(*args, **kwargs)
-
-    def natural_key(self):
-        return (self.key,)
 
 
 class Agreement(Curated):
