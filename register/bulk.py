@@ -26,6 +26,26 @@ def insert_rows(model, names, rows):
     if not rows:
         return
     fields = [model._meta.get_field(name) for name in names]
+    prepare = _preparer(fields)
+    quote = connection.ops.quote_name
+    table, columns = quote(model._meta.db_table), ", ".join(quote(field.column) for field in fields)
+    copy = connection.vendor == "postgresql"
+    if copy:
+        sql = f"COPY {table} ({columns}) FROM STDIN"
+    else:
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+    with connection.cursor() as cursor:
+        for batch in chunks(rows, BATCH):
+            batch = prepare(batch)
+            if copy:
+                _execute(cursor, sql, batch, _copy)
+            else:
+                cursor.executemany(sql, batch)
+
+
+def _preparer(fields):
+    """A function preparing a batch's values for the database, each by its field's type (the first
+    `len(fields)` values of each row; any after them, such as update_rows' primary key, are left as they are)."""
     converters = []
     for field in fields:
         if isinstance(field, models.JSONField):
@@ -46,24 +66,17 @@ def insert_rows(model, names, rows):
         else:
             converters.append(None)
     convert = [(index, converter) for index, converter in enumerate(converters) if converter]
-    quote = connection.ops.quote_name
-    table, columns = quote(model._meta.db_table), ", ".join(quote(field.column) for field in fields)
-    copy = connection.vendor == "postgresql"
-    if copy:
-        sql = f"COPY {table} ({columns}) FROM STDIN"
-    else:
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
-    with connection.cursor() as cursor:
-        for batch in chunks(rows, BATCH):
-            if convert:
-                batch = [list(row) for row in batch]
-                for row in batch:
-                    for index, converter in convert:
-                        row[index] = converter(row[index])
-            if copy:
-                _execute(cursor, sql, batch, _copy)
-            else:
-                cursor.executemany(sql, batch)
+
+    def prepare(batch):
+        if not convert:
+            return batch
+        batch = [list(row) for row in batch]
+        for row in batch:
+            for index, converter in convert:
+                row[index] = converter(row[index])
+        return batch
+
+    return prepare
 
 
 def _copy(sql, rows, many, context):
@@ -81,10 +94,12 @@ def _execute(cursor, sql, rows, executor):
 
 
 def update_rows(model, names, rows):
-    """UPDATE rows by primary key with one prepared statement; each row is (*values, pk)."""
+    """UPDATE rows by primary key with one prepared statement; each row is (*values, pk), the values given as to
+    insert_rows."""
     if not rows:
         return
     fields = [model._meta.get_field(name) for name in names]
+    prepare = _preparer(fields)
     quote = connection.ops.quote_name
     sql = "UPDATE {} SET {} WHERE {} = %s".format(
         quote(model._meta.db_table),
@@ -93,4 +108,4 @@ def update_rows(model, names, rows):
     )
     with connection.cursor() as cursor:
         for batch in chunks(rows, BATCH):
-            cursor.executemany(sql, batch)
+            cursor.executemany(sql, prepare(batch))

@@ -63,3 +63,14 @@ def test_update_rows_sets_values_by_primary_key():
     first, second = (Agreement.objects.create(reference=r, key=r.lower()) for r in ("A1", "B2"))
     bulk.update_rows(Agreement, ["file_count"], [(7, first.pk), (9, second.pk)])
     assert dict(Agreement.objects.values_list("reference", "file_count")) == {"A1": 7, "B2": 9}
+
+
+def test_update_rows_prepares_values_by_their_fields_type_as_insert_rows_does():
+    version = factories.agreement().versions.get()
+    row = VersionContent.objects.create(version=version, content_hash="b" * 64, fields={"title": "before"})
+    fields = {"title": AWKWARD, "uses": [{"dataset": "HES", "position": 1}]}
+    bulk.update_rows(VersionContent, ["fields"], [(fields, row.pk)])
+    assert VersionContent.objects.get(pk=row.pk).fields == fields
+    agreement = version.agreement
+    bulk.update_rows(Agreement, ["curated_fields"], [([], agreement.pk)])
+    assert Agreement.objects.get(pk=agreement.pk).curated_fields == []

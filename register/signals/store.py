@@ -21,7 +21,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
 from django.utils import timezone
 
 from register.bulk import insert_rows, update_rows
@@ -163,7 +162,6 @@ def _reconcile(findings, existing, edition, cause):
 def _write(new, rewritten, retold, edition, now):
     """New rows and changed rows, with the evidence's JSON text as serialised once (it is most of the volume: at
     full size, encoding it again in the ORM took as long as working the signals out)."""
-    at = Signal._meta.get_field("found_at").get_db_prep_save(now, connection)
     edition_id = edition.pk if edition else None
     insert_rows(
         Signal,
@@ -180,7 +178,7 @@ def _write(new, rewritten, retold, edition, now):
         ["explanation", "organisation", "dataset", "is_current", "evidence", "evidence_hash", "computed_at", "status"]
         + ["reopened_because"],
         [
-            (row.explanation, row.organisation_id, row.dataset_id, True, text, row.evidence_hash, at, row.status)
+            (row.explanation, row.organisation_id, row.dataset_id, True, text, row.evidence_hash, now, row.status)
             + (row.reopened_because, row.pk)
             for row, text in rewritten
         ],
