@@ -11,6 +11,8 @@ shows new pages even when the data has not changed.
 
 Not cached, and given no validators: the admin, visitors with a session (signed-in curators), views marked
 `page_cache_exempt`, and responses that are not 200, set a cookie, use a CSP nonce or say `no-store`/`private`.
+Nor anything in development (DEBUG): the release is worked out once, when the process starts, and the development
+server does not restart when a template changes, so an edited template would otherwise show only after a restart.
 Streamed and large responses get validators but are not kept in the cache.
 """
 
@@ -87,7 +89,8 @@ def page_key(request, version):
 def _applies_to(request, view_func):
     match = request.resolver_match
     return (
-        request.method in ("GET", "HEAD")
+        not settings.DEBUG
+        and request.method in ("GET", "HEAD")
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and not getattr(view_func, "page_cache_exempt", False)
         and match is not None

@@ -103,6 +103,18 @@ def test_signed_in_visitors_and_the_admin_get_fresh_uncached_pages(curator_clien
         assert "X-Page-Cache" not in response
 
 
+def test_development_serves_every_page_fresh_so_an_edited_template_shows_at_once(client, page, settings):
+    settings.DEBUG = True
+    for _ in range(2):
+        response = client.get(page)
+        assert response.status_code == 200
+        assert "ETag" not in response
+        assert "X-Page-Cache" not in response
+    settings.DEBUG = False
+    assert client.get(page)["X-Page-Cache"] == "miss"
+    assert client.get(page)["X-Page-Cache"] == "hit"
+
+
 def test_error_pages_and_redirects_are_not_cached(client, seed_data):
     missing = client.get(reverse("register:organisation", args=["no-such-body"]))
     assert missing.status_code == 404

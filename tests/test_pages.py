@@ -4,11 +4,13 @@ and citation, sitemap and robots; what every page shares (header search, no inli
 import datetime
 import re
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
+from django.db.models import Count
 from django.urls import reverse
 
-from register.models import Agreement, Organisation
+from register.models import Agreement, Dataset, Organisation
 from tests import factories
 from tests.pagetext import page_text
 
@@ -55,7 +57,7 @@ def test_home_has_one_search_box_headline_numbers_and_ways_in(client, register):
     hes = "hospital-episode-statistics-admitted-patient-care-hes-apc"
     assert f'href="{reverse("register:agreements")}?dataset={hes}"' in body
     assert f'href="{reverse("register:agreements")}?organisation_type=academic"' in body
-    assert "edition 2025-11" in text
+    assert "Counted over every edition loaded; the newest is edition 2025-11" in text
 
 
 def test_about_explains_the_register_every_field_and_the_file_count(client, register):
@@ -308,3 +310,37 @@ def test_every_page_works_before_any_register_is_loaded(client, db):
     text = page_text(client.get(reverse("register:agreements")))
     assert "0 agreements" in text
     assert "No register has been loaded yet" in text
+
+
+# --- Numbers as people read them ----------------------------------------------------------------------------------
+
+GROUPED = re.compile(r"(?<![\d,])\d{1,3}(?:,\d{3})+(?![\d,])")
+# Four or more digits standing alone: not part of a reference, code, date or decimal, and not a year.
+UNGROUPED = re.compile(r"(?<![\w,.\-/:])(?!(?:19|20)\d\d\b)\d{4,}(?![\w,\-/:])")
+
+
+@pytest.fixture
+def many_files(db):
+    """Few agreements, many files: thousands of them on the busiest agreement, organisation, ICB and dataset."""
+    factories.bulk_register(agreements=30, versions=40, files=20_000, seed=11)
+    factories.index()
+
+
+def test_counts_of_a_thousand_or_more_are_grouped_in_thousands(client, many_files):
+    busiest = Agreement.objects.order_by("-file_count").first()
+    holder = busiest.latest_version.applicant
+    dataset = Dataset.objects.annotate(files=Count("file_releases")).order_by("-files").first()
+    pages = [
+        reverse("register:home"),
+        reverse("register:agreements") + "?sort=-files",
+        busiest.get_absolute_url(),
+        holder.get_absolute_url(),
+        reverse("register:organisations") + "?" + urlencode({"q": holder.name}),
+        reverse("register:icbs"),
+        reverse("register:datasets"),
+        dataset.get_absolute_url(),
+    ]
+    for url in pages:
+        text = page_text(client.get(url))
+        assert GROUPED.search(text), f"{url} shows no count of a thousand or more, so it tests nothing"
+        assert UNGROUPED.findall(text) == [], url
