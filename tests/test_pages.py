@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.db.models import Count
+from django.template import Context, Template
 from django.urls import reverse
 
 from register.models import Agreement, Dataset, Organisation
@@ -344,3 +345,11 @@ def test_counts_of_a_thousand_or_more_are_grouped_in_thousands(client, many_file
         text = page_text(client.get(url))
         assert GROUPED.search(text), f"{url} shows no count of a thousand or more, so it tests nothing"
         assert UNGROUPED.findall(text) == [], url
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(999, "999"), (1000, "1,000"), (105000, "105,000"), (0, "0"), (True, "True"), ("12345", "12345"), (None, "None")],
+)
+def test_the_thousands_filter_groups_counts_and_leaves_everything_else_as_it_is(value, shown):
+    assert Template("{{ value|thousands }}").render(Context({"value": value})) == shown

@@ -57,8 +57,9 @@ def opt_out_tag(text):
 
 @register.filter
 def thousands(value):
-    """A count with thousands separated by commas (12,345), as the charts print it."""
-    return f"{value:,}" if isinstance(value, int) else value
+    """A count with thousands separated by commas (12,345), as the charts print it. Anything else (text, a
+    yes/no, nothing) is left as it is."""
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 @register.filter
