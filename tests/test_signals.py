@@ -13,7 +13,7 @@ from django.urls import reverse
 from register import actions, synthetic
 from register.importing import import_register_file
 from register.models import Agreement, AuditEntry, Edition, FileRelease, Organisation, Signal
-from register.signals import store
+from register.signals import display, store
 from tests import factories
 from tests.importing import write_register
 from tests.pagetext import page_text
@@ -491,3 +491,11 @@ def test_compute_signals_works_out_every_agreement_and_keeps_reviews(curator):
     assert signal.status == Signal.Status.CONFIRMED
     with pytest.raises(CommandError, match="No agreement has the reference DARS-NOPE"):
         call_command("compute_signals", "DARS-NOPE")
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(2985, "2,985"), (12, "12"), (True, "True"), (None, ""), ("2985", "2985"), (["A", "B"], "A, B")],
+)
+def test_an_evidence_cell_groups_a_count_in_thousands_and_shows_the_rest_as_written(value, shown):
+    assert display.cell(value) == shown

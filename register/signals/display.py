@@ -42,6 +42,8 @@ def cell(value):
         items = [str(item) for item in value]
         text = ", ".join(items[:SHOWN_ITEMS])
         return text + (f" and {len(items) - SHOWN_ITEMS:,} more" if len(items) > SHOWN_ITEMS else "")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"  # a count, grouped as every page prints one
     return "" if value is None else str(value)
 
 
