@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from register import signals
 from register.models import Agreement, Signal
+from register.templatetags.register_tags import thousands
 
 SHOWN_PER_KIND = 10  # signals listed per kind on an organisation's or a dataset's page; the list has them all
 SHOWN_ROWS = 50  # evidence rows shown per signal on an organisation's or a dataset's page
@@ -42,9 +43,7 @@ def cell(value):
         items = [str(item) for item in value]
         text = ", ".join(items[:SHOWN_ITEMS])
         return text + (f" and {len(items) - SHOWN_ITEMS:,} more" if len(items) > SHOWN_ITEMS else "")
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"  # a count, grouped as every page prints one
-    return "" if value is None else str(value)
+    return "" if value is None else str(thousands(value))  # a count grouped as every page prints one
 
 
 @dataclass
