@@ -98,10 +98,27 @@ def test_flags_are_tags_that_say_yes_or_no_in_words(client, register):
     html = client.get(reverse("register:agreement", args=["DARS-NIC-500001-AAAAA"])).content.decode()
     assert '<dt>For commercial purposes</dt><dd><span class="tag tag-flag">Yes</span>' in html
     assert '<dt>Sublicensing allowed</dt><dd><span class="tag">No</span>' in html
-    assert '<span class="tag tag-flag">No</span>' in html  # files released without opt-outs applied
-    assert '<span class="tag">Yes</span>' in html
+    # files released without opt-outs applied are flagged; the register's own word follows the plain one
+    assert '<span class="tag tag-flag">Not applied</span> <span class="as-written">(register: “No”)</span>' in html
+    assert '<span class="tag">Applied</span> <span class="as-written">(register: “Yes”)</span>' in html
     listing = client.get(reverse("register:agreements")).content.decode()
     assert listing.count('<span class="tag tag-flag">For commercial purposes</span>') == 1
+
+
+def test_opt_outs_written_as_a_letter_are_shown_in_words_with_the_letter_beside_them(client, db):
+    """The 2017 register writes "Y" and "N"; a reader gets "Applied" and "Not applied", and anything else (a
+    sentence, as the register sometimes writes) as written, with neither colour."""
+    files = [
+        {"dataset_name": factories.HES_APC, "month": datetime.date(2017, 9, 1), "opt_outs_text": text}
+        for text in ["Y", "N", "No - data flow is not identifiable"]
+    ]
+    factories.agreement("DARS-NIC-500009-QQQQQ", files=files)
+    html = client.get(reverse("register:agreement", args=["DARS-NIC-500009-QQQQQ"])).content.decode()
+    [cell] = re.findall(r"<dt>Patient opt-outs applied to released files</dt><dd>(.*?)</dd>", html)
+    assert '<span class="tag">Applied</span> <span class="as-written">(register: “Y”)</span>' in cell
+    assert '<span class="tag tag-flag">Not applied</span> <span class="as-written">(register: “N”)</span>' in cell
+    assert '<span class="tag tag-unknown">No - data flow is not identifiable</span></li>' in cell
+    assert not re.search(r">[YN]</span>", cell)
 
 
 def test_tables_that_stack_on_a_phone_name_every_cell_after_the_first(client, register):

@@ -48,11 +48,15 @@ def flag(value, raised="yes"):
 
 @register.filter
 def opt_out_tag(text):
-    """An opt-out status in the register's own words, as a tag; files released without opt-outs applied are the
-    ones that deserve notice."""
-    key, _ = facets.yes_no(None, text)
+    """An opt-out status as a tag in plain words, as the list's filter and the dataset pages name it ("Applied",
+    "Not applied"), followed by the register's own words where they differ (the 2017 register writes "Y" and "N").
+    Files released without opt-outs applied are the ones that deserve notice."""
+    key, label = facets.opt_outs(None, text)
     css = {"yes": "tag", "no": "tag tag-flag"}.get(key, "tag tag-unknown")
-    return format_html('<span class="{}">{}</span>', css, text)
+    tag = format_html('<span class="{}">{}</span>', css, label)
+    if label == " ".join(str(text or "").split()):
+        return tag
+    return format_html('{} <span class="as-written">(register: “{}”)</span>', tag, text)
 
 
 @register.filter
