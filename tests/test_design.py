@@ -106,14 +106,17 @@ def test_flags_are_tags_that_say_yes_or_no_in_words(client, register):
 
 
 def test_opt_outs_written_as_a_letter_are_shown_in_words_with_the_letter_beside_them(client, db):
-    """The 2017 register writes "Y" and "N"; a reader gets "Applied" and "Not applied", and anything else (a
-    sentence, as the register sometimes writes) as written, with neither colour."""
+    """The 2017 register writes "Y" and "N" and gives no month for its files; a reader gets "Applied" and "Not
+    applied", anything else (a sentence, as the register sometimes writes) as written with neither colour, and the
+    files' count and the agreement's dates (which it does not give either) without made-up months."""
     files = [
-        {"dataset_name": factories.HES_APC, "month": datetime.date(2017, 9, 1), "opt_outs_text": text}
+        {"dataset_name": factories.HES_APC, "month": None, "opt_outs_text": text}
         for text in ["Y", "N", "No - data flow is not identifiable"]
     ]
-    factories.agreement("DARS-NIC-500009-QQQQQ", files=files)
+    factories.agreement("DARS-NIC-500009-QQQQQ", files=files, dsa_start=None, dsa_end=None)
     html = client.get(reverse("register:agreement", args=["DARS-NIC-500009-QQQQQ"])).content.decode()
+    assert "<dt>Data files released</dt><dd>3 files; the register does not say in which months</dd>" in html
+    assert "<dt>Data sharing agreement (DSA) runs</dt><dd>Not stated</dd>" in html
     [cell] = re.findall(r"<dt>Patient opt-outs applied to released files</dt><dd>(.*?)</dd>", html)
     assert '<span class="tag">Applied</span> <span class="as-written">(register: “Y”)</span>' in cell
     assert '<span class="tag tag-flag">Not applied</span> <span class="as-written">(register: “N”)</span>' in cell

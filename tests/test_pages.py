@@ -11,7 +11,7 @@ from django.db.models import Count
 from django.template import Context, Template
 from django.urls import reverse
 
-from register.models import Agreement, Dataset, Organisation
+from register.models import Agreement, Dataset, Edition, Organisation
 from tests import factories
 from tests.pagetext import page_text
 
@@ -101,9 +101,36 @@ def test_an_agreement_shows_every_version_its_files_and_how_to_cite_it(client, r
     assert f"{factories.HES_APC}: 3 files" in text
     assert "Cite this agreement" in text
     url = "http://testserver" + reverse("register:agreement", args=["DARS-NIC-300001-AAAAA"])
-    assert "NHS England, “Commissioning, renewed”, data sharing agreement DARS-NIC-300001-AAAAA (version 2.0)" in text
+    assert "“Commissioning, renewed”, data sharing agreement DARS-NIC-300001-AAAAA (version 2.0)" in text
     assert "edition 2025-11" in text
     assert url in text
+
+
+@pytest.mark.parametrize(
+    ("register_kind", "cited"),
+    [
+        (Edition.Register.DATA_USES, "NHS England, “A study”, data sharing agreement {}, Data Uses Register, edition"),
+        (Edition.Register.RELEASE, "NHS Digital, “A study”, data sharing agreement {}, Data Release Register, edition"),
+        (
+            Edition.Register.SYNTHETIC,
+            "Synthetic data, not NHS England's, “A study”, data sharing agreement {}, a synthetic register generated "
+            "for testing, edition",
+        ),
+    ],
+)
+def test_an_agreement_is_cited_as_its_register_names_it_and_a_synthetic_one_says_so(client, db, register_kind, cited):
+    listed_in = factories.edition("2017-11", register=register_kind, month=datetime.date(2017, 11, 1))
+    factories.agreement("DARS-NIC-500010-CCCCC", title="A study", versions=[""], editions=[listed_in])
+    pages = [
+        client.get(reverse("register:agreement", args=["DARS-NIC-500010-CCCCC"])),
+        client.get(reverse("register:agreement-as-of", args=["DARS-NIC-500010-CCCCC", "2017-11"])),
+    ]
+    synthetic = "The latest edition listing this agreement, 2017-11, is <strong>synthetic</strong>: generated"
+    for response in pages:
+        assert response.status_code == 200
+        [citation] = re.findall(r'<p class="citation">(.*?)</p>', response.content.decode().replace("&#x27;", "'"))
+        assert citation.startswith(cited.format("DARS-NIC-500010-CCCCC"))
+    assert (synthetic in pages[0].content.decode()) == (register_kind == Edition.Register.SYNTHETIC)
 
 
 def test_an_icb_page_gathers_its_sub_icb_locations_and_links_its_agreements(client, register):
