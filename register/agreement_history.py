@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from register import changes
+from register import changes, citations
 from register.contents import contents_for, listed_content, version_content
 from register.differences import compare_contents
 from register.editions import register_family
@@ -307,6 +307,7 @@ class AsOf:
     edition: Edition
     listed: list  # (version, content dict), oldest version first
     entry: TimelineEntry | None
+    reference: str = ""  # the agreement's
 
     @property
     def latest(self):
@@ -315,6 +316,11 @@ class AsOf:
     @property
     def others(self):
         return self.listed[:-1]
+
+    @property
+    def citation(self):
+        version, content = self.latest
+        return citations.citation(self.edition, content.get("title"), self.reference, version.version)
 
 
 def as_of(found, edition):
@@ -334,4 +340,4 @@ def as_of(found, edition):
         if version.pk in hashes:
             content = stored.get((version.pk, hashes[version.pk])) or version_content(version.pk)
             listed.append((version, content))
-    return AsOf(edition, listed, found.entry_for(edition))
+    return AsOf(edition, listed, found.entry_for(edition), reference=found.agreement.reference)

@@ -82,17 +82,6 @@ class Edition(models.Model):
     def natural_key(self):
         return (self.code,)
 
-    @property
-    def cited_as(self):
-        """(publisher, register name) to cite an agreement as this edition lists it: the older register was NHS
-        Digital's; a synthetic edition is cited as what it is, never as NHS England's."""
-        if self.is_synthetic or self.register == self.Register.SYNTHETIC:
-            return "Synthetic data, not NHS England's", "a synthetic register generated for testing"
-        return {
-            self.Register.DATA_USES: ("NHS England", "Data Uses Register"),
-            self.Register.RELEASE: ("NHS Digital", "Data Release Register"),
-        }.get(self.register, ("NHS England", "register of data sharing agreements and data releases"))
-
 
 class Organisation(Curated):
     class Kind(models.TextChoices):

@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import Count, F, Prefetch, Q, Sum
 from django.shortcuts import get_object_or_404
 
-from register import facets
+from register import citations, facets
 from register.models import (
     Agreement,
     AgreementFacet,
@@ -242,6 +242,12 @@ class AgreementSummary:
     applicant_types: list
     datasets: list
     controllers: list  # VersionController rows of the latest version
+
+    @property
+    def citation(self):
+        return citations.citation(
+            self.agreement.last_edition, self.latest.title, self.agreement.reference, self.latest.version
+        )
 
     @property
     def files_by_month(self):

@@ -1,0 +1,34 @@
+"""How an agreement is cited: by its register's publisher and name, its title, reference, version and edition.
+
+The older quarterly register was NHS Digital's Data Release Register; the monthly one is NHS England's Data Uses
+Register. A synthetic edition is cited as what it is, never as NHS England's. The page adds where it was read and
+when ("Reformatted at ..., accessed ...")."""
+
+from register.models import Edition
+
+_REGISTERS = {
+    Edition.Register.DATA_USES: ("NHS England", "Data Uses Register"),
+    Edition.Register.RELEASE: ("NHS Digital", "Data Release Register"),
+}
+_SYNTHETIC = ("Synthetic data, not NHS England's", "a synthetic register generated for testing")
+_UNKNOWN = ("NHS England", "register of data sharing agreements and data releases")
+
+
+def cited_as(edition):
+    """(publisher, register name) of the edition (None: an agreement no edition lists)."""
+    if edition is None:
+        return _UNKNOWN
+    if edition.is_synthetic or edition.register == Edition.Register.SYNTHETIC:
+        return _SYNTHETIC
+    return _REGISTERS.get(edition.register, _UNKNOWN)
+
+
+def citation(edition, title, reference, version=""):
+    """'Publisher, “Title”, data sharing agreement REF (version V), Register, edition X', without a full stop."""
+    publisher, register = cited_as(edition)
+    numbered = f" (version {version})" if version else ""
+    listed_in = f"edition {edition.code}" if edition else "edition not recorded"
+    return (
+        f"{publisher}, “{title or 'Untitled agreement'}”, data sharing agreement {reference}{numbered}, "
+        f"{register}, {listed_in}"
+    )
