@@ -17,7 +17,7 @@ from register.contents import contents_for, listed_content, version_content
 from register.differences import compare_contents
 from register.editions import register_family
 from register.models import Edition, VersionListing
-from register.names import reference_key
+from register.names import agreement_heading, reference_key
 
 FIRST, UNCHANGED = "first", "unchanged"
 
@@ -320,7 +320,13 @@ class AsOf:
     @property
     def citation(self):
         version, content = self.latest
-        return citations.citation(self.edition, content.get("title"), self.reference, version.version)
+        return citations.citation(
+            self.edition, content.get("title"), self.reference, version.version, content.get("applicant_name")
+        )
+
+    @property
+    def heading(self):
+        return agreement_heading(self.latest[1].get("title"), self.latest[1].get("applicant_name"))
 
 
 def as_of(found, edition):

@@ -5,6 +5,7 @@ Register. A synthetic edition is cited as what it is, never as NHS England's. Th
 when ("Reformatted at ..., accessed ...")."""
 
 from register.models import Edition
+from register.names import agreement_heading
 
 _REGISTERS = {
     Edition.Register.DATA_USES: ("NHS England", "Data Uses Register"),
@@ -23,12 +24,12 @@ def cited_as(edition):
     return _REGISTERS.get(edition.register, _UNKNOWN)
 
 
-def citation(edition, title, reference, version=""):
-    """'Publisher, “Title”, data sharing agreement REF (version V), Register, edition X', without a full stop."""
+def citation(edition, title, reference, version="", applicant_name=""):
+    """'Publisher, “Title”, data sharing agreement REF (version V), Register, edition X', without a full stop. An
+    agreement the register gives no title is described in square brackets, as citations do: [Untitled agreement
+    with its applicant]."""
     publisher, register = cited_as(edition)
+    named = f"“{' '.join(title.split())}”" if title and title.strip() else f"[{agreement_heading('', applicant_name)}]"
     numbered = f" (version {version})" if version else ""
     listed_in = f"edition {edition.code}" if edition else "edition not recorded"
-    return (
-        f"{publisher}, “{title or 'Untitled agreement'}”, data sharing agreement {reference}{numbered}, "
-        f"{register}, {listed_in}"
-    )
+    return f"{publisher}, {named}, data sharing agreement {reference}{numbered}, {register}, {listed_in}"

@@ -80,7 +80,7 @@ def entries(agreements=None, limit=ENTRIES):
     for edition_changes, change in found:
         agreement = by_id[change.agreement_id]
         edition = edition_changes.edition
-        title = (agreement.latest_version.title if agreement.latest_version else "") or "Untitled agreement"
+        title = agreement.latest_version.heading if agreement.latest_version else "Untitled agreement"
         verb = KIND_WORDS[change.kind]
         if edition_changes.baseline:
             verb = "listed (first edition loaded)"

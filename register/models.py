@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from register.names import name_key, reference_key, slugify
+from register.names import agreement_heading, name_key, reference_key, slugify
 
 
 class NaturalKeyManager(models.Manager):
@@ -309,6 +309,11 @@ class AgreementVersion(Curated):
 
     def get_absolute_url(self):
         return self.agreement.get_absolute_url()
+
+    @property
+    def heading(self):
+        """How its pages name it: its title, or whose it is when the register gives no title."""
+        return agreement_heading(self.title, self.applicant_name)
 
     def natural_key(self):
         return (self.reference,)

@@ -4,6 +4,7 @@
   name shares (case, curly apostrophes, "&" vs "and", dashes, spacing and punctuation do not matter).
 - `split_reference` splits a full reference (`DARS-NIC-00574-V2H1F-v4.2`) into its base and its version.
 - `reference_key` is how a reference is looked up from a URL or a search box, in any case.
+- `agreement_heading` names an agreement on its pages: its title, or (the 2017 register gives none) its applicant.
 """
 
 import re
@@ -56,3 +57,11 @@ def version_sort_key(version):
 def reference_key(reference):
     """How a base reference is stored for lookups: upper case, no surrounding spaces."""
     return clean_text(reference).upper()
+
+
+def agreement_heading(title, applicant_name=""):
+    """The agreement's title; without one, "Untitled agreement with" its applicant, so that it still says whose."""
+    title, applicant_name = " ".join((title or "").split()), " ".join((applicant_name or "").split())
+    if title:
+        return title
+    return f"Untitled agreement with {applicant_name}" if applicant_name else "Untitled agreement"

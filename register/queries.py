@@ -245,8 +245,9 @@ class AgreementSummary:
 
     @property
     def citation(self):
+        latest = self.latest
         return citations.citation(
-            self.agreement.last_edition, self.latest.title, self.agreement.reference, self.latest.version
+            self.agreement.last_edition, latest.title, self.agreement.reference, latest.version, latest.applicant_name
         )
 
     @property

@@ -118,7 +118,7 @@ def test_register_text_that_xml_cannot_hold_does_not_break_a_feed(client, db):
     root = fetch(client, reverse("register:changes-atom"))
     assert entry_titles(root) == [
         "DARS-NIC-400001-CTRL1 listed (first edition loaded) in edition 2025-10: "
-        "Verticaltab and formfeed <b>&amp;</b> “quotes”"
+        "Vertical tab and form feed <b>&amp;</b> “quotes”"  # spacing characters become spaces
     ]
     root = fetch(client, reverse("register:agreements-atom"), {"q": "vertical\x0b"})
     assert root.findtext("atom:title", namespaces=NS) == "What changed: agreements (q vertical)"

@@ -133,6 +133,29 @@ def test_an_agreement_is_cited_as_its_register_names_it_and_a_synthetic_one_says
     assert (synthetic in pages[0].content.decode()) == (register_kind == Edition.Register.SYNTHETIC)
 
 
+def test_an_agreement_the_register_gives_no_title_is_named_after_its_applicant(client, db):
+    """The 2017 register has no titles: its agreements are headed by whose they are, never a bare "Untitled"."""
+    listed_in = factories.edition("2017-11", register=Edition.Register.RELEASE, month=datetime.date(2017, 11, 1))
+    council = factories.organisation("Cheshire East Borough Council", kind=Organisation.Kind.LOCAL_AUTHORITY)
+    factories.agreement("DARS-NIC-00747-G8G0Z", title="", applicant=council, versions=["1.2"], editions=[listed_in])
+    heading = "Untitled agreement with CHESHIRE EAST BOROUGH COUNCIL"
+    urls = [
+        reverse("register:agreement", args=["DARS-NIC-00747-G8G0Z"]),
+        reverse("register:agreement-as-of", args=["DARS-NIC-00747-G8G0Z", "2017-11"]),
+        reverse("register:agreement-changes", args=["DARS-NIC-00747-G8G0Z"]),
+    ]
+    for url in urls:
+        html = client.get(url).content.decode()
+        [h1] = re.findall(r"<h1>(.*?)</h1>", html)
+        assert h1.endswith(heading), url
+        assert re.search(rf"<title>[^<]*{heading} \(DARS-NIC-00747-G8G0Z\)", html), url
+    text = page_text(client.get(urls[0]))
+    assert "Title None: the register gives this agreement no title" in text
+    assert f"NHS Digital, [{heading}], data sharing agreement DARS-NIC-00747-G8G0Z (version 1.2), Data Release" in text
+    feed = client.get(reverse("register:changes-atom")).content.decode()
+    assert f"in edition 2017-11: {heading}</title>" in feed
+
+
 def test_an_icb_page_gathers_its_sub_icb_locations_and_links_its_agreements(client, register):
     response = client.get(reverse("register:organisation", args=[GM_ICB]))
     text = page_text(response)
