@@ -315,6 +315,15 @@ class AgreementVersion(Curated):
         """How its pages name it: its title, or whose it is when the register gives no title."""
         return agreement_heading(self.title, self.applicant_name)
 
+    @property
+    def dsa_period(self):
+        """ "2021-04-01 to 2024-03-31" (the register's words where they are not a date); "" when it gives neither."""
+        start = self.dsa_start.isoformat() if self.dsa_start else " ".join(self.dsa_start_text.split())
+        end = self.dsa_end.isoformat() if self.dsa_end else " ".join(self.dsa_end_text.split())
+        if not (start or end):
+            return ""
+        return f"{start or 'start not stated'} to {end or 'end not stated'}"
+
     def natural_key(self):
         return (self.reference,)
 

@@ -134,10 +134,19 @@ def test_an_agreement_is_cited_as_its_register_names_it_and_a_synthetic_one_says
 
 
 def test_an_agreement_the_register_gives_no_title_is_named_after_its_applicant(client, db):
-    """The 2017 register has no titles: its agreements are headed by whose they are, never a bare "Untitled"."""
+    """The 2017 register has no titles or dates: its agreements are headed by whose they are, never a bare
+    "Untitled", and their dates are "not stated", never "?"."""
     listed_in = factories.edition("2017-11", register=Edition.Register.RELEASE, month=datetime.date(2017, 11, 1))
     council = factories.organisation("Cheshire East Borough Council", kind=Organisation.Kind.LOCAL_AUTHORITY)
-    factories.agreement("DARS-NIC-00747-G8G0Z", title="", applicant=council, versions=["1.2"], editions=[listed_in])
+    factories.agreement(
+        "DARS-NIC-00747-G8G0Z",
+        title="",
+        applicant=council,
+        versions=["1.2"],
+        editions=[listed_in],
+        dsa_start=None,
+        dsa_end=None,
+    )
     heading = "Untitled agreement with CHESHIRE EAST BOROUGH COUNCIL"
     urls = [
         reverse("register:agreement", args=["DARS-NIC-00747-G8G0Z"]),
@@ -154,6 +163,10 @@ def test_an_agreement_the_register_gives_no_title_is_named_after_its_applicant(c
     assert f"NHS Digital, [{heading}], data sharing agreement DARS-NIC-00747-G8G0Z (version 1.2), Data Release" in text
     feed = client.get(reverse("register:changes-atom")).content.decode()
     assert f"in edition 2017-11: {heading}</title>" in feed
+    # on its applicant's page, where every agreement is the council's, the reference tells them apart
+    listed = page_text(client.get(council.get_absolute_url()))
+    assert "DARS-NIC-00747-G8G0Z DARS-NIC-00747-G8G0Z · DSA dates not stated · 0 files released" in listed
+    assert "?" not in listed
 
 
 def test_an_icb_page_gathers_its_sub_icb_locations_and_links_its_agreements(client, register):
