@@ -132,12 +132,15 @@ def released_outside_dsa(agreement, register):
     return findings
 
 
+QUARTER_LABEL = "the period of edition"  # part of the evidence: changing it would reopen every reviewed signal
+
+
 def _periods(editions):
     """A function giving the (sort key, label) of the time a file was released: its month, or for the older
     quarterly registers (which give no month but list only the files of their quarter) the period of the edition
     that listed it; None when neither is known."""
     quarters = {
-        pk: (edition.month or datetime.date.min, f"the period of edition {edition.code} (month not stated)")
+        pk: (edition.month or datetime.date.min, f"{QUARTER_LABEL} {edition.code} (month not stated)")
         for pk, edition in editions.items()
         if edition.register == "release"
     }
@@ -253,10 +256,12 @@ def _mixed_explanation(name, dataset_name, periods, rows):
     applied = sum(row["files"] for row in rows if row["opt_outs"] == "Applied")
     without = sum(row["files"] for row in rows) - applied
     agreements = sorted({row["agreement"] for row in rows})
+    quarters = sum(1 for period in periods if period.startswith(QUARTER_LABEL))
+    kind = {0: "month", len(periods): "quarter"}.get(quarters, "month or quarter")
     explanation = (
         f"{name} received {dataset_name} both with patient opt-outs applied and without them in the same "
-        f"{'month' if len(periods) == 1 else 'months'}: {listed(periods)}. {plural(applied, 'file')} with opt-outs "
-        f"applied, {plural(without, 'file')} without"
+        f"{kind if len(periods) == 1 else kind.replace('month', 'months').replace('quarter', 'quarters')}: "
+        f"{listed(periods)}. {plural(applied, 'file')} with opt-outs applied, {plural(without, 'file')} without"
     )
     if len(agreements) > 1:
         explanation += f", under {plural(len(agreements), 'agreement')} ({listed(agreements)})"
