@@ -493,6 +493,24 @@ def test_compute_signals_works_out_every_agreement_and_keeps_reviews(curator):
         call_command("compute_signals", "DARS-NOPE")
 
 
+def test_a_reworded_explanation_is_rewritten_and_keeps_its_review(curator):
+    """A signal's wording can improve between releases of the site (the quarterly register's files are now said
+    to be in the same quarter, not month): the stored text follows, and the review stands, as the evidence is the
+    same."""
+    agreement = commercial(True)
+    compute()
+    signal = Signal.objects.get(agreement=agreement)
+    actions.review_signal(signal, curator, Signal.Status.CONFIRMED)
+    new_wording = signal.explanation
+    Signal.objects.filter(pk=signal.pk).update(explanation="Yesterday's wording.")
+    outcome = compute()
+    signal.refresh_from_db()
+    assert signal.explanation == new_wording
+    assert signal.status == Signal.Status.CONFIRMED
+    assert not signal.reopened_because
+    assert (outcome.changed, outcome.reopened) == (1, 0)
+
+
 @pytest.mark.parametrize(
     ("value", "shown"),
     [(2985, "2,985"), (12, "12"), (True, "True"), (None, ""), ("2985", "2985"), (["A", "B"], "A, B")],
