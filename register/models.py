@@ -317,7 +317,8 @@ class AgreementVersion(Curated):
 
     @property
     def dsa_period(self):
-        """ "2021-04-01 to 2024-03-31" (the register's words where they are not a date); "" when it gives neither."""
+        """The DSA's dates, "2021-04-01 to 2024-03-31" (the register's words where they are not a date); "" when
+        the register gives neither."""
         start = self.dsa_start.isoformat() if self.dsa_start else " ".join(self.dsa_start_text.split())
         end = self.dsa_end.isoformat() if self.dsa_end else " ".join(self.dsa_end_text.split())
         if not (start or end):

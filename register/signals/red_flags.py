@@ -256,12 +256,14 @@ def _mixed_explanation(name, dataset_name, periods, rows):
     applied = sum(row["files"] for row in rows if row["opt_outs"] == "Applied")
     without = sum(row["files"] for row in rows) - applied
     agreements = sorted({row["agreement"] for row in rows})
-    quarters = sum(1 for period in periods if period.startswith(QUARTER_LABEL))
-    kind = {0: "month", len(periods): "quarter"}.get(quarters, "month or quarter")
+    quarters = sum(1 for period in periods if period.startswith(QUARTER_LABEL))  # the quarterly register's
+    one, several = {0: ("month", "months"), len(periods): ("quarter", "quarters")}.get(
+        quarters, ("month or quarter", "months or quarters")
+    )
     explanation = (
         f"{name} received {dataset_name} both with patient opt-outs applied and without them in the same "
-        f"{kind if len(periods) == 1 else kind.replace('month', 'months').replace('quarter', 'quarters')}: "
-        f"{listed(periods)}. {plural(applied, 'file')} with opt-outs applied, {plural(without, 'file')} without"
+        f"{one if len(periods) == 1 else several}: {listed(periods)}. {plural(applied, 'file')} with opt-outs "
+        f"applied, {plural(without, 'file')} without"
     )
     if len(agreements) > 1:
         explanation += f", under {plural(len(agreements), 'agreement')} ({listed(agreements)})"
