@@ -29,7 +29,8 @@ def citation(edition, title, reference, version="", applicant_name=""):
     agreement the register gives no title is described in square brackets, as citations do: [Untitled agreement
     with its applicant]."""
     publisher, register = cited_as(edition)
-    named = f"“{' '.join(title.split())}”" if title and title.strip() else f"[{agreement_heading('', applicant_name)}]"
+    heading = agreement_heading(title, applicant_name)
+    named = f"“{heading}”" if title and title.strip() else f"[{heading}]"
     numbered = f" (version {version})" if version else ""
     listed_in = f"edition {edition.code}" if edition else "edition not recorded"
     return f"{publisher}, {named}, data sharing agreement {reference}{numbered}, {register}, {listed_in}"

@@ -54,7 +54,7 @@ def opt_out_tag(text):
     key, label = facets.opt_outs(None, text)
     css = {"yes": "tag", "no": "tag tag-flag"}.get(key, "tag tag-unknown")
     tag = format_html('<span class="{}">{}</span>', css, label)
-    if label == " ".join(str(text or "").split()):
+    if label == facets.tidy(text):
         return tag
     return format_html('{} <span class="as-written">(register: “{}”)</span>', tag, text)
 
