@@ -120,6 +120,8 @@ def save_curated(obj, user, changed_fields, adding=False):
         if not adding and corrected:
             obj.curated_fields = sorted(set(obj.curated_fields) | corrected)
     obj.save()
+    if "slug" in before and before["slug"] != obj.slug and hasattr(obj, "former_slugs"):
+        _keep_address(obj, before["slug"])
     changes = {name: [before.get(name), _plain(obj, name)] for name in changed_fields}
     record(user, obj, AuditEntry.Action.ADD if adding else AuditEntry.Action.CHANGE, changes)
     after = affected_agreements(obj)
@@ -138,9 +140,26 @@ def delete_curated(obj, user):
     announce(_refresh_signals(affected, obj))
 
 
+def _keep_address(obj, former):
+    """Record that `obj`'s page was at the slug `former` (before a merge or a changed slug): the old address then
+    redirects to its page (register.addresses). A slug a page holds now is nobody's former address."""
+    manager = obj.former_slugs
+    manager.model.objects.update_or_create(
+        slug=former, defaults={manager.field.name: obj, "recorded_at": timezone.now()}
+    )
+    manager.model.objects.filter(slug=obj.slug).delete()
+
+
+def _pass_on_addresses(source, target):
+    """Before `source` is merged away: its page's address, and those it had before, lead to `target`'s page."""
+    source.former_slugs.update(**{source.former_slugs.field.name: target})
+    _keep_address(target, source.slug)
+
+
 @transaction.atomic
 def merge_organisations(source, target, user):
-    """Fold `source` into `target`: every spelling, role, file and link of source now points at target.
+    """Fold `source` into `target`: every spelling, role, file and link of source now points at target, and
+    source's page redirects to target's.
 
     The emptied source row is deleted; the audit entry keeps what it was.
     """
@@ -159,6 +178,13 @@ def merge_organisations(source, target, user):
         target.parent = source.parent
     if target.successor_id == source.pk:
         target.successor = source.successor
+    _merged(source, target, user, affected, moved)
+    return target
+
+
+def _merged(source, target, user, affected, moved):
+    """The end of every merge: notes kept, addresses passed on, audited, source removed, signals worked out again."""
+    _pass_on_addresses(source, target)
     target.notes = "\n\n".join(note for note in (target.notes, source.notes) if note)
     target.save()
     record(
@@ -169,6 +195,26 @@ def merge_organisations(source, target, user):
     )
     source.delete()
     announce(_refresh_signals(affected, target))
+
+
+@transaction.atomic
+def merge_datasets(source, target, user):
+    """Fold dataset `source` into `target` (two names for one dataset): every spelling, use on a version, file
+    release and signal of source now points at target, and source's page redirects to target's.
+
+    The register's own wording stays on each row (`dataset_name`), and a later import finds target through the
+    spellings. The emptied source row is deleted; the audit entry keeps what it was.
+    """
+    if source.pk == target.pk:
+        raise ValueError("A dataset cannot be merged into itself.")
+    affected = affected_agreements(source) | affected_agreements(target)
+    moved = {
+        "aliases": source.aliases.update(dataset=target),
+        "uses": DatasetUse.objects.filter(dataset=source).update(dataset=target),
+        "file_releases": FileRelease.objects.filter(dataset=source).update(dataset=target),
+        "signals": Signal.objects.filter(dataset=source).update(dataset=target),
+    }
+    _merged(source, target, user, affected, moved)
     return target
 
 

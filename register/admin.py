@@ -21,12 +21,14 @@ from register.models import (
     AuditEntry,
     Dataset,
     DatasetAlias,
+    DatasetFormerSlug,
     DatasetUse,
     DataVersion,
     Edition,
     FileRelease,
     Organisation,
     OrganisationAlias,
+    OrganisationFormerSlug,
     Signal,
     VersionController,
 )
@@ -83,6 +85,31 @@ class OrganisationAliasInline(admin.TabularInline):
     extra = 0
 
 
+class FormerSlugInline(admin.TabularInline):
+    """A page's former addresses (a merge, a changed slug), which redirect to it: recorded by register.actions."""
+
+    fields = ["slug", "recorded_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name = "former address (redirects here)"
+    verbose_name_plural = "former addresses (they redirect here)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class OrganisationFormerSlugInline(FormerSlugInline):
+    model = OrganisationFormerSlug
+
+
+class DatasetFormerSlugInline(FormerSlugInline):
+    model = DatasetFormerSlug
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(AuditedAdmin):
     list_display = ["name", "kind", "ods_code", "parent", "successor", "region", "spellings"]
@@ -91,7 +118,7 @@ class OrganisationAdmin(AuditedAdmin):
     autocomplete_fields = ["parent", "successor"]
     readonly_fields = ["curated_fields", "curator_history"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [OrganisationAliasInline]
+    inlines = [OrganisationAliasInline, OrganisationFormerSlugInline]
     actions = ["merge_organisations"]
     list_select_related = ["parent", "successor"]
     ordering = ["name"]  # annotated querysets drop Meta.ordering
@@ -103,36 +130,67 @@ class OrganisationAdmin(AuditedAdmin):
     def spellings(self, obj):
         return obj.spelling_count
 
+    def merge_label(self, organisation):
+        code = f", {organisation.ods_code}" if organisation.ods_code else ""
+        return f"{organisation.name} ({organisation.get_kind_display()}{code})"
+
     @admin.action(description="Merge the selected organisations into one of them", permissions=["change"])
     def merge_organisations(self, request, queryset):
-        organisations = list(queryset.order_by("name"))
-        if len(organisations) < 2:
-            self.message_user(request, "Select at least two organisations to merge.", messages.WARNING)
+        return merge_view(self, request, queryset, "merge_organisations", actions.merge_organisations)
+
+
+def merge_view(model_admin, request, queryset, action, merge):
+    """A merge action's two steps: ask which selected entry to keep, then fold the others into it with `merge`."""
+    opts = model_admin.model._meta
+    chosen = list(queryset.order_by("name"))
+    if len(chosen) < 2:
+        model_admin.message_user(request, f"Select at least two {opts.verbose_name_plural} to merge.", messages.WARNING)
+        return None
+    target_id = request.POST.get("merge_target")
+    if target_id and "confirm" in request.POST:
+        target = next((entry for entry in chosen if str(entry.pk) == target_id), None)
+        if target is None:
+            model_admin.message_user(request, f"Choose which {opts.verbose_name} to keep.", messages.ERROR)
             return None
-        target_id = request.POST.get("merge_target")
-        if target_id and "confirm" in request.POST:
-            target = next((org for org in organisations if str(org.pk) == target_id), None)
-            if target is None:
-                self.message_user(request, "Choose which organisation to keep.", messages.ERROR)
-                return None
-            for source in organisations:
-                if source.pk != target.pk:
-                    actions.merge_organisations(source, target, request.user)
-            self.message_user(
-                request, f"Merged {len(organisations) - 1} organisation(s) into {target.name}.", messages.SUCCESS
-            )
-            return None
-        return render(
-            request,
-            "admin/register/organisation/merge_confirm.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": "Merge organisations",
-                "organisations": organisations,
-                "opts": self.model._meta,
-                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            },
+        for source in chosen:
+            if source.pk != target.pk:
+                merge(source, target, request.user)
+        model_admin.message_user(
+            request, f"Merged {len(chosen) - 1} {opts.verbose_name}(s) into {target.name}.", messages.SUCCESS
         )
+        return None
+    return render(
+        request,
+        "admin/register/merge_confirm.html",
+        {
+            **model_admin.admin_site.each_context(request),
+            "title": f"Merge {opts.verbose_name_plural}",
+            "entries": [(entry, model_admin.merge_label(entry)) for entry in chosen],
+            "action": action,
+            "opts": opts,
+            "changelist": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        },
+    )
+
+
+class FormerSlugAdmin(ReadOnlyAdmin):
+    search_fields = ["slug"]
+    date_hierarchy = "recorded_at"
+
+
+@admin.register(OrganisationFormerSlug)
+class OrganisationFormerSlugAdmin(FormerSlugAdmin):
+    list_display = ["slug", "organisation", "recorded_at"]
+    list_select_related = ["organisation"]
+    search_fields = ["slug", "organisation__name"]
+
+
+@admin.register(DatasetFormerSlug)
+class DatasetFormerSlugAdmin(FormerSlugAdmin):
+    list_display = ["slug", "dataset", "recorded_at"]
+    list_select_related = ["dataset"]
+    search_fields = ["slug", "dataset__name"]
 
 
 class DatasetAliasInline(admin.TabularInline):
@@ -147,7 +205,8 @@ class DatasetAdmin(AuditedAdmin):
     search_fields = ["name", "aliases__spelling"]
     readonly_fields = ["curated_fields", "curator_history"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [DatasetAliasInline]
+    inlines = [DatasetAliasInline, DatasetFormerSlugInline]
+    actions = ["merge_datasets"]
     ordering = ["name"]
 
     def get_queryset(self, request):
@@ -156,6 +215,13 @@ class DatasetAdmin(AuditedAdmin):
     @admin.display(description="Named on versions", ordering="use_count")
     def use_count(self, obj):
         return obj.use_count
+
+    @admin.action(description="Merge the selected datasets into one of them", permissions=["change"])
+    def merge_datasets(self, request, queryset):
+        return merge_view(self, request, queryset, "merge_datasets", actions.merge_datasets)
+
+    def merge_label(self, dataset):
+        return f"{dataset.name} (named on {dataset.use_count} versions)"
 
 
 class AgreementVersionInline(admin.TabularInline):

@@ -13,12 +13,12 @@ import re
 from dataclasses import dataclass
 
 from django.contrib.syndication.views import Feed
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html, format_html_join
 
-from register import changes, listing
+from register import addresses, changes, listing
 from register.contents import contents_for
 from register.differences import FIELDS, field_text, typographic_key
 from register.models import Agreement, AgreementVersion, Dataset, DatasetUse, FileRelease, Organisation
@@ -139,12 +139,15 @@ class ChangesFeed(Feed):
 
     feed_type = Atom1Feed
     author_name = AUTHOR
+    url_name = None  # of a feed about a page that can move (register.addresses): where a moved one redirects
 
     def __call__(self, request, *args, **kwargs):
         try:
             return super().__call__(request, *args, **kwargs)
         except FeedQueryError as error:
             return render(request, "register/feed_error.html", {"errors": error.errors}, status=400)
+        except addresses.Moved as moved:
+            return moved.redirect(request, self.url_name)
 
     def get_object(self, request, *args, **kwargs):
         # The feed's id is its page's absolute address: worked out here, as the feed object is shared by requests.
@@ -206,8 +209,10 @@ class AllChangesFeed(ChangesFeed):
 
 
 class OrganisationChangesFeed(ChangesFeed):
+    url_name = "register:organisation-atom"
+
     def subject(self, request, slug):
-        organisation = get_object_or_404(Organisation, slug=slug)
+        organisation = addresses.get(Organisation.objects.all(), slug)
         ids = gathered_organisation_ids(organisation)
         held = Agreement.objects.filter(
             pk__in=AgreementVersion.objects.filter(applicant__in=ids).values("agreement_id")
@@ -224,8 +229,10 @@ class OrganisationChangesFeed(ChangesFeed):
 
 
 class DatasetChangesFeed(ChangesFeed):
+    url_name = "register:dataset-atom"
+
     def subject(self, request, slug):
-        dataset = get_object_or_404(Dataset, slug=slug)
+        dataset = addresses.get(Dataset.objects.all(), slug)
         naming = Agreement.objects.filter(
             pk__in=DatasetUse.objects.filter(dataset=dataset).values("version__agreement_id")
         ) | Agreement.objects.filter(pk__in=FileRelease.objects.filter(dataset=dataset).values("agreement_id"))

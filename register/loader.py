@@ -104,6 +104,23 @@ def chunks(items, size=ID_CHUNK):
     return bulk_chunks(items, size)
 
 
+def taken_slugs(model):
+    """Slugs a new organisation or dataset must not take: its kind's pages' addresses now and former ones (a former
+    address keeps leading to the page it moved to: register.addresses)."""
+    former = model.former_slugs.rel.related_model
+    return set(model.objects.values_list("slug", flat=True)) | set(former.objects.values_list("slug", flat=True))
+
+
+def free_slug(name, taken):
+    """A slug for `name` not in `taken` (numbered from -2 where needed), added to `taken`."""
+    slug = base = slugify(name)
+    number = 2
+    while slug in taken:
+        slug, number = f"{base}-{number}", number + 1
+    taken.add(slug)
+    return slug
+
+
 def edition_month(code):
     try:
         return datetime.date(int(code[:4]), int(code[5:7]), 1)
@@ -164,7 +181,7 @@ class Loader:
             .exclude(ods_code="")
             .values_list("ods_code", "id")
         )
-        slugs = set(Organisation.objects.values_list("slug", flat=True))
+        slugs = taken_slugs(Organisation)
         wanted = {}  # key -> (spelling, applicant type)
         for version in self.contents.versions:
             if version.applicant_name:
@@ -189,11 +206,7 @@ class Loader:
                 new_aliases.append(OrganisationAlias(organisation_id=target, spelling=spelling, key=key))
                 existing_used.add(target)
                 continue
-            slug = base = slugify(spelling)
-            number = 2
-            while slug in slugs:
-                slug, number = f"{base}-{number}", number + 1
-            slugs.add(slug)
+            slug = free_slug(spelling, slugs)
             kind = guess_kind(spelling, applicant_type)
             new_orgs[key] = Organisation(
                 name=spelling, slug=slug, kind=kind, ods_code=code if kind == Organisation.Kind.SUB_ICB else ""
@@ -220,7 +233,7 @@ class Loader:
 
     def load_datasets(self):
         alias_ids = dict(DatasetAlias.objects.values_list("key", "dataset_id"))
-        slugs = set(Dataset.objects.values_list("slug", flat=True))
+        slugs = taken_slugs(Dataset)
         wanted = {}
         spellings = dict.fromkeys(record.dataset_name for record in [*self.contents.datasets, *self.contents.files])
         for spelling in spellings:
@@ -231,11 +244,7 @@ class Loader:
             if key in alias_ids:
                 used.add(alias_ids[key])
                 continue
-            slug = base = slugify(spelling)
-            number = 2
-            while slug in slugs:
-                slug, number = f"{base}-{number}", number + 1
-            slugs.add(slug)
+            slug = free_slug(spelling, slugs)
             new[key] = Dataset(name=spelling, slug=slug)
         Dataset.objects.bulk_create(new.values(), batch_size=BATCH)
         DatasetAlias.objects.bulk_create(

@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from register.names import agreement_heading, name_key, reference_key, slugify
+from register.names import agreement_heading, name_key, reference_key
 
 
 class NaturalKeyManager(models.Manager):
@@ -197,6 +197,40 @@ class DatasetAlias(Spelling):
 
     class Meta(Spelling.Meta):
         verbose_name_plural = "dataset aliases"
+
+
+class FormerSlug(models.Model):
+    """An address a page had before a curator merged its organisation or dataset into another, or changed its slug.
+
+    The old address answers with a permanent redirect to the page now (register.addresses), so links people made
+    and cited keep working. Recorded by register.actions; no two pages of one kind keep the same former address.
+    """
+
+    slug = models.SlugField(max_length=200, unique=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["slug"]
+
+    def __str__(self):
+        return self.slug
+
+
+class OrganisationFormerSlug(FormerSlug):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="former_slugs")
+
+    class Meta(FormerSlug.Meta):
+        verbose_name = "former address of an organisation's page"
+        verbose_name_plural = "former addresses of organisations' pages"
+
+
+class DatasetFormerSlug(FormerSlug):
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="former_slugs")
+
+    class Meta(FormerSlug.Meta):
+        verbose_name = "former address of a dataset's page"
+        verbose_name_plural = "former addresses of datasets' pages"
 
 
 class Agreement(Curated):
@@ -540,15 +574,6 @@ class ImportRun(models.Model):
     @property
     def is_finished(self):
         return self.status in {self.Status.DONE, self.Status.FAILED}
-
-
-def unique_slug(model, name, exclude_pk=None):
-    """A slug for `name` not yet used by another row of `model`: -2, -3... on a clash."""
-    base = slugify(name)
-    slug, n = base, 2
-    while model.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
 
 
 class DataVersion(models.Model):

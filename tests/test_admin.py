@@ -8,7 +8,18 @@ from django.urls import reverse
 
 from register import actions
 from register.importing import import_register_file
-from register.models import Agreement, AgreementVersion, AuditEntry, ImportRun, Organisation, Signal, VersionContent
+from register.models import (
+    Agreement,
+    AgreementVersion,
+    AuditEntry,
+    Dataset,
+    DatasetFormerSlug,
+    ImportRun,
+    Organisation,
+    OrganisationFormerSlug,
+    Signal,
+    VersionContent,
+)
 from register.signals import store as signal_store
 from tests import factories
 from tests.importing import small_register, write_register
@@ -38,6 +49,12 @@ def test_curator_can_open_every_changelist_and_change_form(curator_client, curat
         assert run.pk
         # A curator's correction keeps what the register said as a VersionContent.
         actions.save_curated(AgreementVersion.objects.exclude(content_hash="").first(), curator, ["title"])
+    if model in (OrganisationFormerSlug, DatasetFormerSlug):  # recorded when a curator moves a page
+        organisation = Organisation.objects.first()
+        organisation.slug = f"{organisation.slug}-moved"
+        actions.save_curated(organisation, curator, ["slug"])
+        first, second = Dataset.objects.order_by("name")[:2]
+        actions.merge_datasets(first, second, curator)
     if model is Signal:  # computed, never in fixtures (the seed page is not the register: register.signals)
         factories.agreement(commercial=True, sublicensing=True)
         signal_store.refresh()

@@ -1,8 +1,8 @@
 """Datasets: the list with what each was released for, a dataset's page, and downloads."""
 
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
-from register import directory, downloads, page_charts, queries
+from register import addresses, directory, downloads, page_charts, queries
 from register.models import Dataset
 from register.signals import display as signal_display
 
@@ -12,7 +12,10 @@ def dataset_list(request):
 
 
 def dataset_detail(request, slug):
-    dataset = get_object_or_404(Dataset.objects.prefetch_related("aliases"), slug=slug)
+    try:
+        dataset = addresses.get(Dataset.objects.prefetch_related("aliases"), slug)
+    except addresses.Moved as moved:
+        return moved.redirect(request, "register:dataset")
     summary = queries.summarise_dataset(dataset)
     context = {
         "summary": summary,

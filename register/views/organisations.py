@@ -1,8 +1,8 @@
 """Organisations: the list (A-Z, type, name search), an organisation's page, the ICBs by region, and downloads."""
 
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
-from register import directory, downloads, page_charts, queries
+from register import addresses, directory, downloads, page_charts, queries
 from register.models import Organisation
 from register.signals import display as signal_display
 
@@ -13,9 +13,12 @@ def organisation_list(request):
 
 
 def organisation_detail(request, slug):
-    organisation = get_object_or_404(
-        Organisation.objects.select_related("parent", "successor").prefetch_related("aliases"), slug=slug
-    )
+    try:
+        organisation = addresses.get(
+            Organisation.objects.select_related("parent", "successor").prefetch_related("aliases"), slug
+        )
+    except addresses.Moved as moved:
+        return moved.redirect(request, "register:organisation")
     summary = queries.summarise_organisation(organisation)
     held = [holding.agreement.pk for holding in summary.holdings]
     context = {

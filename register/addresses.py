@@ -1,0 +1,39 @@
+"""Stable addresses for organisations' and datasets' pages.
+
+A page's address is its slug. When a curator merges an organisation or a dataset into another, or changes its slug,
+the old slug is kept (`OrganisationFormerSlug`, `DatasetFormerSlug`, recorded by register.actions) and the old
+address answers with a permanent redirect to the same view at the slug now, query string kept, so links people made
+and cited keep working (the page and its Atom feed alike). A slug a page holds now always wins over a former one.
+"""
+
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+
+
+class Moved(Exception):
+    """The page asked for has moved: `slug` is its address now."""
+
+    def __init__(self, slug):
+        super().__init__(slug)
+        self.slug = slug
+
+    def redirect(self, request, url_name):
+        """A permanent redirect to `url_name` at the slug now, with the request's query string."""
+        target = reverse(url_name, args=[self.slug])
+        query = request.META.get("QUERY_STRING", "")
+        return redirect(f"{target}?{query}" if query else target, permanent=True)
+
+
+def get(queryset, slug):
+    """The object whose page is at `slug`. Raises Moved where a curator merged or renamed it away from there, and
+    Http404 where `slug` is neither a page's address nor a former one."""
+    found = queryset.filter(slug=slug).first()
+    if found is not None:
+        return found
+    relation = queryset.model.former_slugs.rel  # OrganisationFormerSlug.organisation, DatasetFormerSlug.dataset
+    formers = relation.related_model.objects.filter(slug=slug)
+    moved_to = formers.values_list(f"{relation.field.name}__slug", flat=True).first()
+    if moved_to is None:
+        raise Http404(f"No {queryset.model._meta.verbose_name} has the address “{slug}”.")
+    raise Moved(moved_to)

@@ -1,0 +1,212 @@
+"""Stable addresses: after a curator merges two organisations or two datasets, or changes a slug, the old pages'
+addresses (and their feeds') redirect to the page now, and a later import neither undoes the merge nor takes the
+old address for a new page."""
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.test import Client
+from django.urls import reverse
+
+from register import actions, synthetic
+from register.importing import import_register_file
+from register.models import (
+    AuditEntry,
+    Dataset,
+    DatasetAlias,
+    DatasetFormerSlug,
+    DatasetUse,
+    FileRelease,
+    Organisation,
+    OrganisationFormerSlug,
+    Signal,
+)
+from tests import factories
+from tests.admin_forms import change_form_data
+from tests.importing import small_register, write_register
+
+TWIN = "Hospital Episode Statistics Admitted Patient Care"
+JANUARY = datetime.date(2024, 1, 1)
+
+
+@pytest.fixture
+def twins(db):
+    """One agreement naming one dataset under two names, with a file of each in one month (opt-outs applied to one)."""
+    agreement = factories.agreement(
+        datasets=[factories.HES_APC, TWIN],
+        files=[(factories.HES_APC, JANUARY, True), (TWIN, JANUARY, False)],
+    )
+    return agreement, Dataset.objects.get(name=factories.HES_APC), Dataset.objects.get(name=TWIN)
+
+
+def test_merging_datasets_moves_every_use_file_and_spelling_and_works_the_signals_out_again(curator, twins):
+    agreement, kept, twin = twins
+    twin.notes = "Renamed in 2024."
+    twin.save()
+    twin_id = twin.pk
+    # Two names: no file of either shows opt-outs both applied and not.
+    assert not Signal.objects.filter(kind="opt-outs-mixed").exists()
+
+    actions.merge_datasets(twin, kept, curator)
+
+    assert not Dataset.objects.filter(pk=twin_id).exists()
+    assert set(DatasetUse.objects.filter(version__agreement=agreement).values_list("dataset_id", flat=True)) == {
+        kept.pk
+    }
+    assert set(FileRelease.objects.filter(agreement=agreement).values_list("dataset_id", flat=True)) == {kept.pk}
+    # The register's own wording stays on each row; the spelling now leads to the dataset kept.
+    assert FileRelease.objects.filter(dataset=kept, dataset_name=TWIN).count() == 1
+    assert DatasetAlias.objects.get(spelling=TWIN).dataset == kept
+    kept.refresh_from_db()
+    assert kept.notes == "Renamed in 2024."
+    entry = AuditEntry.objects.get(action="merge")
+    assert entry.user == curator
+    assert entry.changes["merged"][0] == {"id": twin_id, "name": TWIN, "slug": twin.slug}
+    assert entry.changes["moved"][1] == {"aliases": 1, "uses": 1, "file_releases": 1, "signals": 0}
+    # One dataset now: its January files to one organisation disagree about opt-outs.
+    signal = Signal.objects.get(kind="opt-outs-mixed", agreement=agreement)
+    assert signal.dataset == kept
+
+
+def test_a_dataset_cannot_be_merged_into_itself(curator, twins):
+    _, kept, _ = twins
+    with pytest.raises(ValueError, match="itself"):
+        actions.merge_datasets(kept, kept, curator)
+    assert not AuditEntry.objects.exists()
+
+
+def test_a_merged_datasets_page_and_feed_redirect_to_the_dataset_kept(client, curator, twins):
+    _, kept, twin = twins
+    actions.merge_datasets(twin, kept, curator)
+
+    page = client.get(reverse("register:dataset", args=[twin.slug]))
+    assert page.status_code == 301
+    assert page["Location"] == reverse("register:dataset", args=[kept.slug])
+    feed = client.get(reverse("register:dataset-atom", args=[twin.slug]), {"edition": "2025-11"})
+    assert feed.status_code == 301
+    assert feed["Location"] == reverse("register:dataset-atom", args=[kept.slug]) + "?edition=2025-11"
+    kept_page = client.get(page["Location"])
+    assert kept_page.status_code == 200
+    assert kept_page.context["summary"].file_total == 2
+    # An address that never was stays a clear 404.
+    assert client.get(reverse("register:dataset", args=["no-such-dataset"])).status_code == 404
+
+
+def test_addresses_follow_a_chain_of_merges_and_renames_to_the_page_now(client, curator, db):
+    first = factories.organisation("NHS NORTH CCG")
+    second = factories.organisation("NHS NORTH AND EAST CCG")
+    third = factories.organisation("NHS North East Integrated Care Board", kind=Organisation.Kind.ICB)
+    old_first, old_second, old_third = first.slug, second.slug, third.slug
+    actions.merge_organisations(first, second, curator)
+    actions.merge_organisations(second, third, curator)
+    third.slug = "nhs-north-east-icb"
+    actions.save_curated(third, curator, ["slug"])
+
+    for old in (old_first, old_second, old_third):
+        response = client.get(reverse("register:organisation", args=[old]))
+        assert response.status_code == 301, old
+        assert response["Location"] == reverse("register:organisation", args=["nhs-north-east-icb"])
+        feed = client.get(reverse("register:organisation-atom", args=[old]))
+        assert feed["Location"] == reverse("register:organisation-atom", args=["nhs-north-east-icb"])
+    assert client.get(reverse("register:organisation", args=["nhs-north-east-icb"])).status_code == 200
+    assert sorted(third.former_slugs.values_list("slug", flat=True)) == sorted([old_first, old_second, old_third])
+
+
+def test_a_page_that_takes_back_a_former_address_is_served_there(client, curator, db):
+    organisation = factories.organisation("NHS WEST CCG")
+    original = organisation.slug
+    organisation.slug = "nhs-west"
+    actions.save_curated(organisation, curator, ["slug"])
+    organisation.slug = original
+    actions.save_curated(organisation, curator, ["slug"])
+
+    assert client.get(reverse("register:organisation", args=[original])).status_code == 200
+    assert list(organisation.former_slugs.values_list("slug", flat=True)) == ["nhs-west"]
+    assert client.get(reverse("register:organisation", args=["nhs-west"]))["Location"] == reverse(
+        "register:organisation", args=[original]
+    )
+
+
+def test_curators_merge_datasets_in_the_admin_and_the_old_address_redirects(curator_client, client, twins):
+    _, kept, twin = twins
+    changelist = reverse("admin:register_dataset_changelist")
+    chosen = [kept.pk, twin.pk]
+    ask = curator_client.post(changelist, {"action": "merge_datasets", "_selected_action": chosen})
+    assert ask.status_code == 200
+    assert "Keep which dataset?" in ask.content.decode()
+    assert f"{TWIN} (named on 1 versions)" in ask.content.decode()
+    assert Dataset.objects.filter(pk=twin.pk).exists()  # nothing happens until the curator confirms
+
+    done = curator_client.post(
+        changelist, {"action": "merge_datasets", "_selected_action": chosen, "merge_target": kept.pk, "confirm": "yes"}
+    )
+    assert done.status_code == 302
+    assert not Dataset.objects.filter(pk=twin.pk).exists()
+    assert AuditEntry.objects.get(action="merge").user.username == "curator"
+    change_form = curator_client.get(reverse("admin:register_dataset_change", args=[kept.pk]))
+    assert twin.slug in change_form.content.decode()  # the former address, shown read-only
+    assert client.get(reverse("register:dataset", args=[twin.slug]))["Location"] == kept.get_absolute_url()
+
+
+def test_staff_who_may_only_view_cannot_merge_datasets(client, twins):
+    _, kept, twin = twins
+    viewer = User.objects.create_user("viewer", password="a-long-test-password", is_staff=True)
+    viewer.user_permissions.add(*_permissions("view_dataset"))
+    client.force_login(viewer)
+    changelist = reverse("admin:register_dataset_changelist")
+    assert "merge_datasets" not in client.get(changelist).content.decode()
+    client.post(
+        changelist,
+        {"action": "merge_datasets", "_selected_action": [kept.pk, twin.pk], "merge_target": kept.pk, "confirm": "yes"},
+    )
+    assert Dataset.objects.filter(pk=twin.pk).exists()
+    assert not DatasetFormerSlug.objects.exists()
+
+
+def test_changing_a_slug_in_the_admin_keeps_the_old_address_working(curator_client, client, seed_data):
+    organisation = Organisation.objects.get(slug="nhs-greater-manchester-integrated-care-board")
+    form = curator_client.get(reverse("admin:register_organisation_change", args=[organisation.pk]))
+    data = change_form_data(form, slug="greater-manchester-icb")
+    saved = curator_client.post(reverse("admin:register_organisation_change", args=[organisation.pk]), data)
+    assert saved.status_code == 302, saved.context and saved.context["adminform"].form.errors
+
+    old = client.get(reverse("register:organisation", args=["nhs-greater-manchester-integrated-care-board"]))
+    assert old.status_code == 301
+    assert old["Location"] == reverse("register:organisation", args=["greater-manchester-icb"])
+    assert OrganisationFormerSlug.objects.get().slug == "nhs-greater-manchester-integrated-care-board"
+
+
+def test_a_dataset_merge_survives_a_reimport(tmp_path, curator):
+    first = small_register(agreements=6)
+    import_register_file(write_register(first, tmp_path))
+    source, target = Dataset.objects.order_by("name")[:2]
+    actions.merge_datasets(source, target, curator)
+    datasets = Dataset.objects.count()
+    import_register_file(write_register(synthetic.next_edition(first, "2025-11", added=0, dropped=0), tmp_path))
+
+    assert Dataset.objects.count() == datasets
+    assert DatasetAlias.objects.get(spelling=source.name).dataset == target
+    assert not DatasetUse.objects.filter(dataset_name=source.name).exclude(dataset=target).exists()
+    assert DatasetFormerSlug.objects.get(slug=source.slug).dataset == target
+
+
+def test_a_new_organisation_from_an_import_does_not_take_a_former_address(tmp_path, curator):
+    # A curator added an organisation by hand at "former-address-ltd", then moved it to another address.
+    added = Organisation.objects.create(name="Former Address Limited", slug="former-address-ltd")
+    added.slug = "former-address-limited"
+    actions.save_curated(added, curator, ["slug"])
+    # The register then names an organisation whose own address would be "former-address-ltd".
+    register = small_register(agreements=3)
+    register.agreements[0].versions[0][2] = "FORMER ADDRESS LTD"
+    import_register_file(write_register(register, tmp_path))
+
+    new = Organisation.objects.get(name="FORMER ADDRESS LTD")
+    assert new.pk != added.pk
+    assert new.slug == "former-address-ltd-2"
+    response = Client().get(reverse("register:organisation", args=["former-address-ltd"]))
+    assert response["Location"] == added.get_absolute_url()
+
+
+def _permissions(*codenames):
+    return Permission.objects.filter(content_type__app_label="register", codename__in=codenames)
