@@ -124,7 +124,7 @@ class OrganisationAdmin(AuditedAdmin):
     ordering = ["name"]  # annotated querysets drop Meta.ordering
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(spelling_count=Count("aliases"))
+        return super().get_queryset(request).annotate(spelling_count=Count("aliases", distinct=True))
 
     @admin.display(description="Spellings", ordering="spelling_count")
     def spellings(self, obj):
@@ -155,9 +155,9 @@ def merge_view(model_admin, request, queryset, action, merge):
         for source in chosen:
             if source.pk != target.pk:
                 merge(source, target, request.user)
-        model_admin.message_user(
-            request, f"Merged {len(chosen) - 1} {opts.verbose_name}(s) into {target.name}.", messages.SUCCESS
-        )
+        merged = len(chosen) - 1
+        kind = opts.verbose_name if merged == 1 else opts.verbose_name_plural
+        model_admin.message_user(request, f"Merged {merged} {kind} into {target.name}.", messages.SUCCESS)
         return None
     return render(
         request,
@@ -210,7 +210,7 @@ class DatasetAdmin(AuditedAdmin):
     ordering = ["name"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(use_count=Count("uses"))
+        return super().get_queryset(request).annotate(use_count=Count("uses", distinct=True))
 
     @admin.display(description="Named on versions", ordering="use_count")
     def use_count(self, obj):

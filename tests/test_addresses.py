@@ -144,6 +144,10 @@ def test_curators_merge_datasets_in_the_admin_and_the_old_address_redirects(cura
     assert done.status_code == 302
     assert not Dataset.objects.filter(pk=twin.pk).exists()
     assert AuditEntry.objects.get(action="merge").user.username == "curator"
+    assert "Merged 1 dataset into" in curator_client.get(done["Location"]).content.decode()
+    # Searching matches both spellings now; each use is still counted once.
+    found = curator_client.get(changelist, {"q": "admitted patient care"}).context["cl"].result_list
+    assert [(dataset.pk, dataset.use_count) for dataset in found] == [(kept.pk, 2)]
     change_form = curator_client.get(reverse("admin:register_dataset_change", args=[kept.pk]))
     assert twin.slug in change_form.content.decode()  # the former address, shown read-only
     assert client.get(reverse("register:dataset", args=[twin.slug]))["Location"] == kept.get_absolute_url()
