@@ -3,7 +3,8 @@
 A page's address is its slug. When a curator merges an organisation or a dataset into another, or changes its slug,
 the old slug is kept (`OrganisationFormerSlug`, `DatasetFormerSlug`, recorded by register.actions) and the old
 address answers with a permanent redirect to the same view at the slug now, query string kept, so links people made
-and cited keep working (the page and its Atom feed alike). A slug a page holds now always wins over a former one.
+and cited keep working (the page and its Atom feed alike); the agreement list's filters take a former address too
+(register.filters). A slug a page holds now always wins over a former one.
 """
 
 from django.http import Http404
@@ -31,9 +32,14 @@ def get(queryset, slug):
     found = queryset.filter(slug=slug).first()
     if found is not None:
         return found
-    relation = queryset.model.former_slugs.rel  # OrganisationFormerSlug.organisation, DatasetFormerSlug.dataset
-    formers = relation.related_model.objects.filter(slug=slug)
-    moved_to = formers.values_list(f"{relation.field.name}__slug", flat=True).first()
+    moved_to = slug_now(queryset.model, slug)
     if moved_to is None:
         raise Http404(f"No {queryset.model._meta.verbose_name} has the address “{slug}”.")
     raise Moved(moved_to)
+
+
+def slug_now(model, former):
+    """The slug now of the organisation or dataset (`model`) whose page had the slug `former`, or None."""
+    relation = model.former_slugs.rel  # OrganisationFormerSlug.organisation, DatasetFormerSlug.dataset
+    formers = relation.related_model.objects.filter(slug=former)
+    return formers.values_list(f"{relation.field.name}__slug", flat=True).first()

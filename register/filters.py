@@ -12,8 +12,15 @@ from django import forms
 from django.db.models import Case, Max, Q, When
 from django.db.models.functions import Substr, Upper
 
-from register import facets, search
-from register.models import AgreementFacet, AgreementVersion, Organisation, OrganisationAlias, VersionController
+from register import addresses, facets, search
+from register.models import (
+    AgreementFacet,
+    AgreementVersion,
+    Dataset,
+    Organisation,
+    OrganisationAlias,
+    VersionController,
+)
 from register.names import name_key
 from register.queries import gathered_organisation_ids
 
@@ -45,9 +52,11 @@ class OrganisationField(forms.CharField):
         if not text:
             return None
         spelled = OrganisationAlias.objects.filter(key=name_key(text)).values("organisation")
-        found = Organisation.objects.filter(
-            Q(slug=text.strip().lower()) | Q(pk__in=spelled) | Q(name__iexact=text.strip())
-        ).first()
+        slug = text.strip().lower()
+        found = (
+            Organisation.objects.filter(Q(slug=slug) | Q(pk__in=spelled) | Q(name__iexact=text.strip())).first()
+            or Organisation.objects.filter(former_slugs__slug=slug).first()  # a page's former address
+        )
         if found is None:
             raise forms.ValidationError(
                 "No organisation is called “%(text)s”. Find its exact name on the organisations page.",
@@ -109,7 +118,7 @@ class AgreementFilterForm(forms.Form):
                 .annotate(label=Max("label"))
             }
             for code, value in submitted.items():
-                if (code, value) not in self.facet_labels:
+                if (code, value) not in self.facet_labels and not self._moved(cleaned, code, value):
                     self.add_error(
                         code,
                         forms.ValidationError(
@@ -122,6 +131,19 @@ class AgreementFilterForm(forms.Form):
         if start and end and start > end:
             self.add_error("active_to", "The end of the period is before its start: swap the two dates.")
         return cleaned
+
+    def _moved(self, cleaned, code, value):
+        """Whether `value` is a dataset's former address (a curator merged or renamed it): the list then filters by
+        the dataset now, so saved and shared links keep their meaning."""
+        if code != "dataset":
+            return False
+        now = addresses.slug_now(Dataset, value)
+        label = now and AgreementFacet.objects.filter(facet=code, value=now).values_list("label", flat=True).first()
+        if not label:
+            return False
+        cleaned[code] = now
+        self.facet_labels[(code, now)] = label
+        return True
 
 
 class CountsWithoutOne:

@@ -214,3 +214,36 @@ def test_a_new_organisation_from_an_import_does_not_take_a_former_address(tmp_pa
 
 def _permissions(*codenames):
     return Permission.objects.filter(content_type__app_label="register", codename__in=codenames)
+
+
+def test_the_agreement_list_and_its_downloads_filter_by_a_merged_datasets_former_address(
+    client, curator, twins, django_capture_on_commit_callbacks
+):
+    agreement, kept, twin = twins
+    factories.index()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.merge_datasets(twin, kept, curator)
+
+    page = client.get(reverse("register:agreements"), {"dataset": twin.slug})
+    assert page.status_code == 200
+    assert [row.agreement.reference for row in page.context["list"].rows] == [agreement.reference]
+    download = client.get(reverse("register:agreements-csv"), {"dataset": twin.slug})
+    assert download.status_code == 200
+    assert agreement.reference in b"".join(download.streaming_content).decode()
+    # A value that never was is still refused, with the reason.
+    refused = client.get(reverse("register:agreements"), {"dataset": "no-such-dataset"})
+    assert refused.status_code == 400
+    assert "No agreement in the loaded register has dataset “no-such-dataset”" in refused.content.decode()
+
+
+def test_the_organisation_filter_takes_a_former_address_that_is_no_spelling(client, curator, db):
+    agreement = factories.agreement(applicant="NHS WEST CCG")
+    factories.index()
+    organisation = agreement.latest_version.applicant
+    for slug in ("west-one", "west-two"):
+        organisation.slug = slug
+        actions.save_curated(organisation, curator, ["slug"])
+
+    page = client.get(reverse("register:agreements"), {"organisation": "west-one"})
+    assert page.status_code == 200
+    assert [row.agreement.reference for row in page.context["list"].rows] == [agreement.reference]
