@@ -32,6 +32,7 @@ from register.models import (
     Signal,
     VersionController,
 )
+from register.names import dataset_family_key
 from register.signals import display as signal_display
 
 admin.site.site_header = "Data Release Register: curators"
@@ -199,11 +200,37 @@ class DatasetAliasInline(admin.TabularInline):
     extra = 0
 
 
+def dataset_families(datasets):
+    """{family key: [datasets]} of the families of two or more (register.names.dataset_family_key)."""
+    families = {}
+    for dataset in datasets:
+        families.setdefault(dataset_family_key(dataset.name), []).append(dataset)
+    return {key: members for key, members in families.items() if len(members) > 1}
+
+
+class NamedTwiceFilter(admin.SimpleListFilter):
+    """Datasets whose names differ only by a bracketed abbreviation or note, a version or "data set": candidates
+    for a curator's merge, never merged by themselves."""
+
+    title = "possibly named twice"
+    parameter_name = "named_twice"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes: the same name but for brackets, a version or “data set”")]
+
+    def queryset(self, request, queryset):
+        if self.value() != "yes":
+            return queryset
+        families = dataset_families(Dataset.objects.only("name"))
+        return queryset.filter(pk__in=[dataset.pk for members in families.values() for dataset in members])
+
+
 @admin.register(Dataset)
 class DatasetAdmin(AuditedAdmin):
     list_display = ["name", "slug", "use_count"]
+    list_filter = [NamedTwiceFilter]
     search_fields = ["name", "aliases__spelling"]
-    readonly_fields = ["curated_fields", "curator_history"]
+    readonly_fields = ["possibly_the_same_as", "curated_fields", "curator_history"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [DatasetAliasInline, DatasetFormerSlugInline]
     actions = ["merge_datasets"]
@@ -219,6 +246,18 @@ class DatasetAdmin(AuditedAdmin):
     @admin.action(description="Merge the selected datasets into one of them", permissions=["change"])
     def merge_datasets(self, request, queryset):
         return merge_view(self, request, queryset, "merge_datasets", actions.merge_datasets)
+
+    @admin.display(description="Possibly the same dataset as")
+    def possibly_the_same_as(self, obj):
+        if not obj or not obj.pk:
+            return "-"
+        family = dataset_families(Dataset.objects.only("name")).get(dataset_family_key(obj.name), [])
+        others = [dataset for dataset in family if dataset.pk != obj.pk]
+        if not others:
+            return "-"
+        pages = ((reverse("admin:register_dataset_change", args=[dataset.pk]), dataset.name) for dataset in others)
+        links = format_html_join(", ", '<a href="{}">{}</a>', pages)
+        return format_html("{} (merge them from the list of datasets if they are one)", links)
 
     def merge_label(self, dataset):
         return f"{dataset.name} (named on {dataset.use_count} versions)"

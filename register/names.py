@@ -5,6 +5,7 @@
 - `split_reference` splits a full reference (`DARS-NIC-00574-V2H1F-v4.2`) into its base and its version.
 - `reference_key` is how a reference is looked up from a URL or a search box, in any case.
 - `agreement_heading` names an agreement on its pages: its title, or (the 2017 register gives none) its applicant.
+- `dataset_family_key` is what two names of one dataset written two ways share, to suggest merges to curators.
 """
 
 import re
@@ -31,6 +32,24 @@ def name_key(name):
     text = _DASHES.sub("-", text).casefold()
     text = text.replace("&", " and ").replace("'", "")
     return " ".join(_NON_WORD.sub(" ", text).split())
+
+
+_TRAILING_VERSION = re.compile(r"\s+v\d+(?:\.\d+)*$", re.IGNORECASE)
+_TRAILING_BRACKETS = re.compile(r"\s*\([^()]*\)$")
+
+
+def dataset_family_key(name):
+    """What names the register gives one dataset in different years share: the name's key without a trailing
+    version ("v1.5"), bracketed abbreviation or note ("(HES APC)", "(linkable to HES)") or "data set"/"dataset".
+
+    "Hospital Episode Statistics Outpatients" and "... Outpatients (HES OP)", or "Diagnostic Imaging Dataset" and
+    "Diagnostic Imaging Data Set (DID)", share one. Only a suggestion to curators (the admin's "Possibly named
+    twice"): a bracketed note can also mark a different extract, so nothing is ever merged by it.
+    """
+    text = _TRAILING_VERSION.sub("", clean_text(name))
+    text = _TRAILING_BRACKETS.sub("", text) or text
+    key = name_key(text).replace("data set", "dataset")
+    return key.removesuffix(" dataset") or key
 
 
 def slugify(name, max_length=200):

@@ -22,6 +22,7 @@ from register.models import (
     OrganisationFormerSlug,
     Signal,
 )
+from register.names import dataset_family_key
 from tests import factories
 from tests.admin_forms import change_form_data
 from tests.importing import small_register, write_register
@@ -247,3 +248,33 @@ def test_the_organisation_filter_takes_a_former_address_that_is_no_spelling(clie
     page = client.get(reverse("register:agreements"), {"organisation": "west-one"})
     assert page.status_code == 200
     assert [row.agreement.reference for row in page.context["list"].rows] == [agreement.reference]
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [
+        ("Hospital Episode Statistics Outpatients", "Hospital Episode Statistics Outpatients (HES OP)", True),
+        ("Diagnostic Imaging Dataset", "Diagnostic Imaging Data Set (DID)", True),
+        (
+            "Improving Access to Psychological Therapies (IAPT) v1.5",
+            "Improving Access to Psychological Therapies",
+            True,
+        ),
+        ("Maternity Services Data Set", "Mental Health Services Data Set", False),
+        ("Bespoke Extract : SUS PbR OP", "Bespoke Monthly Extract : SUS PbR OP", False),
+        ("(HES APC)", "Hospital Episode Statistics Admitted Patient Care", False),
+    ],
+)
+def test_names_of_one_dataset_written_two_ways_share_a_family(first, second, same):
+    assert (dataset_family_key(first) == dataset_family_key(second)) is same
+
+
+def test_curators_are_shown_datasets_possibly_named_twice(curator_client, twins):
+    _, kept, twin = twins
+    other = factories.dataset(factories.HES_OP)
+    changelist = reverse("admin:register_dataset_changelist")
+    found = curator_client.get(changelist, {"named_twice": "yes"}).context["cl"].result_list
+    assert {dataset.pk for dataset in found} == {kept.pk, twin.pk}
+    assert other.pk in {dataset.pk for dataset in curator_client.get(changelist).context["cl"].result_list}
+    form = curator_client.get(reverse("admin:register_dataset_change", args=[twin.pk])).content.decode()
+    assert f'<a href="{reverse("admin:register_dataset_change", args=[kept.pk])}">{kept.name}</a>' in form

@@ -67,7 +67,8 @@ def test_the_site_says_a_synthetic_edition_is_not_real(client, tmp_path):
     run(write_register(small_register(), tmp_path))
     agreement = Agreement.objects.first()
     text = page_text(client.get(reverse("register:agreement", args=[agreement.reference])))
-    assert "Newest edition loaded: 2025-10, Synthetic register (generated, not real data): synthetic data, not real" in text
+    footer = "Newest edition loaded: 2025-10, Synthetic register (generated, not real data): synthetic data, not real"
+    assert footer in text
 
 
 def test_the_same_file_twice_changes_nothing_and_says_so(tmp_path):
