@@ -90,8 +90,10 @@ def test_a_merged_datasets_page_and_feed_redirect_to_the_dataset_kept(client, cu
     kept_page = client.get(page["Location"])
     assert kept_page.status_code == 200
     assert kept_page.context["summary"].file_total == 2
-    # An address that never was stays a clear 404.
-    assert client.get(reverse("register:dataset", args=["no-such-dataset"])).status_code == 404
+    # An address that never was stays a clear 404, pointing to the list.
+    missing = client.get(reverse("register:dataset", args=["no-such-dataset"]))
+    assert missing.status_code == 404
+    assert f'href="{reverse("register:datasets")}"' in missing.content.decode()
 
 
 def test_addresses_follow_a_chain_of_merges_and_renames_to_the_page_now(client, curator, db):
