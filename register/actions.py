@@ -12,6 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
 
+from register.bulk import chunks
 from register.contents import keep_current
 from register.events import announce
 from register.models import (
@@ -28,6 +29,7 @@ from register.models import (
     Signal,
     VersionController,
 )
+from register.names import name_key
 from register.signals import store as signal_store
 
 # Fields that describe the curation itself, never register content a curator "corrects".
@@ -123,6 +125,10 @@ def save_curated(obj, user, changed_fields, adding=False):
     if "slug" in before and before["slug"] != obj.slug and hasattr(obj, "former_slugs"):
         _keep_address(obj, before["slug"])
     changes = {name: [before.get(name), _plain(obj, name)] for name in changed_fields}
+    if not adding and type(obj) in SPELLING_ROWS:
+        moved = _rows_follow_spelling(obj, before)
+        if moved:
+            changes["rows moved with the spelling"] = [None, moved]
     record(user, obj, AuditEntry.Action.ADD if adding else AuditEntry.Action.CHANGE, changes)
     after = affected_agreements(obj)
     affected = None if after is None or affected is None else affected | after
@@ -138,6 +144,40 @@ def delete_curated(obj, user):
     record(user, obj, AuditEntry.Action.DELETE, snapshot)
     obj.delete()
     announce(_refresh_signals(affected, obj))
+
+
+# Where the register wrote each spelling: (model, link to the organisation or dataset, the text as written).
+SPELLING_ROWS = {
+    OrganisationAlias: [
+        (AgreementVersion, "applicant", "applicant_name"),
+        (VersionController, "organisation", "spelling"),
+        (FileRelease, "organisation", "organisation_name"),
+    ],
+    DatasetAlias: [(DatasetUse, "dataset", "dataset_name"), (FileRelease, "dataset", "dataset_name")],
+}
+
+
+def _rows_follow_spelling(alias, before):
+    """A curator linked a spelling to another organisation or dataset: the rows the register wrote with that
+    spelling move with it, as an import would now link them, except a row whose link a curator corrected by hand.
+    Returns how many rows of each kind moved."""
+    owner = "organisation" if isinstance(alias, OrganisationAlias) else "dataset"
+    was = (before.get(owner) or {}).get("id")
+    now = getattr(alias, f"{owner}_id")
+    if was is None or was == now:
+        return {}
+    moved = {}
+    for model, link, written in SPELLING_ROWS[type(alias)]:
+        curated = issubclass(model, Curated)
+        rows = model.objects.filter(**{f"{link}_id": was}).values_list(
+            "pk", written, *(["curated_fields"] if curated else [])
+        )
+        ids = [row[0] for row in rows if name_key(row[1]) == alias.key and not (curated and link in row[2])]
+        for chunk in chunks(ids, 500):  # under SQLite's limit on a statement's parameters
+            model.objects.filter(pk__in=chunk).update(**{f"{link}_id": now})
+        if ids:
+            moved[f"{model._meta.verbose_name_plural} ({link})"] = len(ids)
+    return moved
 
 
 def _keep_address(obj, former):

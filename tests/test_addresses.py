@@ -12,6 +12,7 @@ from django.urls import reverse
 from register import actions, synthetic
 from register.importing import import_register_file
 from register.models import (
+    AgreementVersion,
     AuditEntry,
     Dataset,
     DatasetAlias,
@@ -19,10 +20,11 @@ from register.models import (
     DatasetUse,
     FileRelease,
     Organisation,
+    OrganisationAlias,
     OrganisationFormerSlug,
     Signal,
 )
-from register.names import dataset_family_key
+from register.names import dataset_family_key, name_key
 from tests import factories
 from tests.admin_forms import change_form_data
 from tests.importing import small_register, write_register
@@ -280,3 +282,78 @@ def test_curators_are_shown_datasets_possibly_named_twice(curator_client, twins)
     assert other.pk in {dataset.pk for dataset in curator_client.get(changelist).context["cl"].result_list}
     form = curator_client.get(reverse("admin:register_dataset_change", args=[twin.pk])).content.decode()
     assert f'<a href="{reverse("admin:register_dataset_change", args=[kept.pk])}">{kept.name}</a>' in form
+
+
+def test_a_spelling_linked_to_another_organisation_takes_the_rows_written_with_it(curator, db):
+    # The register wrote one body two ways; an import linked both spellings to one organisation, wrongly.
+    lumped = factories.organisation("NHS SOUTH CSU", spellings=["NHS SOUTH CENTRAL AND WEST CSU"])
+    agreement = factories.agreement(
+        applicant=lumped, files=[(factories.HES_APC, JANUARY, False), (factories.HES_APC, JANUARY, False)]
+    )
+    version = agreement.latest_version
+    version.applicant_name = "NHS South Central and West CSU"
+    version.save()
+    link = version.controller_links.get()
+    link.spelling = "NHS SOUTH CENTRAL & WEST CSU"  # the same spelling's key: case and "&" do not matter
+    link.save()
+    FileRelease.objects.filter(agreement=agreement).update(organisation=lumped)
+    first, second = FileRelease.objects.filter(agreement=agreement).order_by("pk")
+    first.organisation_name = "NHS SOUTH CENTRAL AND WEST CSU"
+    first.save()
+    second.organisation_name = "NHS SOUTH CSU"  # the other spelling stays where it is
+    second.save()
+    other = factories.agreement(reference="DARS-NIC-11111-AAAAA", applicant=lumped)
+    corrected = other.latest_version
+    corrected.applicant_name = "NHS SOUTH CENTRAL AND WEST CSU"
+    corrected.curated_fields = ["applicant"]  # a curator set this applicant by hand: it stays
+    corrected.save()
+    separate = factories.organisation("NHS South, Central and West Commissioning Support Unit")
+
+    alias = OrganisationAlias.objects.get(spelling="NHS SOUTH CENTRAL AND WEST CSU")
+    alias.organisation = separate
+    actions.save_curated(alias, curator, ["organisation"])
+
+    version.refresh_from_db()
+    link.refresh_from_db()
+    first.refresh_from_db()
+    second.refresh_from_db()
+    corrected.refresh_from_db()
+    assert (version.applicant, link.organisation, first.organisation) == (separate, separate, separate)
+    assert (second.organisation, corrected.applicant) == (lumped, lumped)
+    entry = AuditEntry.objects.get(object_id=str(alias.pk))
+    assert entry.changes["rows moved with the spelling"][1] == {
+        "agreement versions (applicant)": 1,
+        "version controllers (organisation)": 1,
+        "file releases (organisation)": 1,
+    }
+
+
+def test_a_spelling_linked_to_another_dataset_in_the_admin_takes_its_uses_and_files(curator_client, twins):
+    agreement, kept, twin = twins
+    alias = DatasetAlias.objects.get(spelling=TWIN)
+    form = curator_client.get(reverse("admin:register_datasetalias_change", args=[alias.pk]))
+    saved = curator_client.post(
+        reverse("admin:register_datasetalias_change", args=[alias.pk]), change_form_data(form, dataset=kept.pk)
+    )
+    assert saved.status_code == 302
+
+    assert set(DatasetUse.objects.filter(version__agreement=agreement).values_list("dataset", flat=True)) == {kept.pk}
+    assert set(FileRelease.objects.filter(agreement=agreement).values_list("dataset", flat=True)) == {kept.pk}
+    assert Dataset.objects.filter(pk=twin.pk).exists()  # emptied, not deleted: a merge removes it
+
+
+def test_a_spelling_a_curator_linked_elsewhere_stays_linked_after_a_reimport(tmp_path, curator):
+    first = small_register(agreements=6)
+    import_register_file(write_register(first, tmp_path))
+    version = AgreementVersion.objects.exclude(applicant_name="").order_by("reference").first()
+    alias = OrganisationAlias.objects.get(key=name_key(version.applicant_name))
+    elsewhere = factories.organisation("A body a curator knows it to be")
+    alias.organisation = elsewhere
+    actions.save_curated(alias, curator, ["organisation"])
+    spelled = [v.pk for v in AgreementVersion.objects.all() if name_key(v.applicant_name) == alias.key]
+    assert set(AgreementVersion.objects.filter(pk__in=spelled).values_list("applicant", flat=True)) == {elsewhere.pk}
+
+    import_register_file(write_register(synthetic.next_edition(first, "2025-11", added=0, dropped=0), tmp_path))
+
+    spelled = [v.pk for v in AgreementVersion.objects.all() if name_key(v.applicant_name) == alias.key]
+    assert set(AgreementVersion.objects.filter(pk__in=spelled).values_list("applicant", flat=True)) == {elsewhere.pk}
