@@ -1,4 +1,5 @@
-"""How an agreement is cited: by its register's publisher and name, its title, reference, version and edition.
+"""How an agreement is cited: by its register's publisher and name, its title, reference, version and edition; and
+how an organisation's or a dataset's page is, whose figures are this site's counts over the editions loaded.
 
 The older quarterly register was NHS Digital's Data Release Register; the monthly one is NHS England's Data Uses
 Register. A synthetic edition is cited as what it is, never as NHS England's. The page adds where it was read and
@@ -34,3 +35,15 @@ def citation(edition, title, reference, version="", applicant_name=""):
     numbered = f" (version {version})" if version else ""
     listed_in = f"edition {edition.code}" if edition else "edition not recorded"
     return f"{publisher}, {named}, data sharing agreement {reference}{numbered}, {register}, {listed_in}"
+
+
+def page_citation(name, kind, edition):
+    """'Data Release Register, reformatted, “Name”, KIND page, counted over the editions loaded up to X (Publisher,
+    Register)', without a full stop. The figures on such a page are this site's counts, not a register entry, so the
+    citation names the site and the newest edition counted: a reader can then tell which figures were cited."""
+    if edition is None:
+        counted = "no edition loaded"
+    else:
+        publisher, register = cited_as(edition)
+        counted = f"counted over the editions loaded up to {edition.code} ({publisher}, {register})"
+    return f"Data Release Register, reformatted, “{name}”, {kind} page, {counted}"

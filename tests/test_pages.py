@@ -12,6 +12,7 @@ from django.template import Context, Template
 from django.urls import reverse
 
 from register.models import Agreement, Dataset, Edition, Organisation
+from register.names import slugify
 from tests import factories
 from tests.pagetext import page_text
 
@@ -131,6 +132,29 @@ def test_an_agreement_is_cited_as_its_register_names_it_and_a_synthetic_one_says
         [citation] = re.findall(r'<p class="citation">(.*?)</p>', response.content.decode().replace("&#x27;", "'"))
         assert citation.startswith(cited.format("DARS-NIC-500010-CCCCC"))
     assert (synthetic in pages[0].content.decode()) == (register_kind == Edition.Register.SYNTHETIC)
+
+
+def test_organisation_and_dataset_pages_are_cited_with_the_newest_edition_counted(client, db):
+    older = factories.edition("2017-11", register=Edition.Register.RELEASE, month=datetime.date(2017, 11, 1))
+    newer = factories.edition("2025-11", register=Edition.Register.DATA_USES)
+    factories.agreement(
+        "DARS-NIC-500011-DDDDD",
+        applicant="Leeds City Council",
+        files=[(factories.HES_APC, datetime.date(2025, 1, 1), False)],
+        editions=[older, newer],
+    )
+    counted = "counted over the editions loaded up to 2025-11 (NHS England, Data Uses Register)"
+    pages = {
+        "“Leeds City Council”, organisation page": reverse("register:organisation", args=["leeds-city-council"]),
+        f"“{factories.HES_APC}”, dataset page": reverse("register:dataset", args=[slugify(factories.HES_APC)]),
+    }
+    for named, url in pages.items():
+        html = client.get(url).content.decode()
+        [citation] = re.findall(r'<p class="citation">(.*?)</p>', html)
+        assert citation.startswith(
+            f"Data Release Register, reformatted, {named}, {counted}. At http://testserver{url},"
+        )
+        assert '<h2 id="cite-title">Cite this page</h2>' in html
 
 
 def test_an_agreement_the_register_gives_no_title_is_named_after_its_applicant(client, db):

@@ -1,11 +1,11 @@
 """Display helpers for templates: the register's narrative texts as paragraphs and lists, yes/no/unknown (also as
-tags), counts with thousands separators, and search passages with their matched words marked."""
+tags), counts with thousands separators, search passages with their matched words marked, and how a page is cited."""
 
 from django import template
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from register import facets
+from register import citations, facets
 from register.search import MARK_END, MARK_START
 from register.text import blocks
 
@@ -77,3 +77,9 @@ def highlight(passage):
             parts.append(piece)
         open_mark = not open_mark
     return mark_safe("".join(parts))
+
+
+@register.simple_tag
+def page_citation(name, kind, edition):
+    """How an organisation's or a dataset's page is cited (register.citations.page_citation); escaped as text."""
+    return citations.page_citation(name, kind, edition)

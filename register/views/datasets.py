@@ -19,6 +19,7 @@ def dataset_detail(request, slug):
     summary = queries.summarise_dataset(dataset)
     context = {
         "summary": summary,
+        "page_url": request.build_absolute_uri(dataset.get_absolute_url()),
         "signals": signal_display.for_dataset(dataset),
         **page_charts.dataset_charts(summary),
     }

@@ -23,6 +23,7 @@ def organisation_detail(request, slug):
     held = [holding.agreement.pk for holding in summary.holdings]
     context = {
         "summary": summary,
+        "page_url": request.build_absolute_uri(organisation.get_absolute_url()),
         "signals": signal_display.for_organisation(organisation, held),
         **page_charts.organisation_charts(summary),
     }
