@@ -1,6 +1,7 @@
-"""Stable addresses: after a curator merges two organisations or two datasets, or changes a slug, the old pages'
-addresses (and their feeds') redirect to the page now, and a later import neither undoes the merge nor takes the
-old address for a new page."""
+"""Curators' merges and links, and stable addresses: after a curator merges two organisations or two datasets, or
+changes a slug, the old pages' addresses (and their feeds') redirect to the page now, and a later import neither
+undoes the merge nor takes the old address for a new page; a spelling linked elsewhere takes the rows written with it.
+"""
 
 import datetime
 
@@ -25,6 +26,7 @@ from register.models import (
     Signal,
 )
 from register.names import dataset_family_key, name_key
+from register.signals import store as signal_store
 from tests import factories
 from tests.admin_forms import change_form_data
 from tests.importing import small_register, write_register
@@ -49,6 +51,7 @@ def test_merging_datasets_moves_every_use_file_and_spelling_and_works_the_signal
     twin.save()
     twin_id = twin.pk
     # Two names: no file of either shows opt-outs both applied and not.
+    signal_store.refresh()
     assert not Signal.objects.filter(kind="opt-outs-mixed").exists()
 
     actions.merge_datasets(twin, kept, curator)
