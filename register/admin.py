@@ -32,7 +32,7 @@ from register.models import (
     Signal,
     VersionController,
 )
-from register.names import dataset_family_key
+from register.names import dataset_family_key, name_key
 from register.signals import display as signal_display
 
 admin.site.site_header = "Data Release Register: curators"
@@ -79,8 +79,28 @@ class AuditedAdmin(admin.ModelAdmin):
         )
 
 
+class SpellingFormSet(forms.BaseInlineFormSet):
+    """Spellings on an entry's form: each is checked on its own (Spelling.clean), and no two of them may be one."""
+
+    def clean(self):
+        super().clean()
+        seen = {}
+        for form in self.forms:
+            spelling = form.cleaned_data.get("spelling") if form.cleaned_data else None
+            if not spelling or form.cleaned_data.get("DELETE"):
+                continue
+            key = name_key(spelling)
+            if key in seen:
+                raise forms.ValidationError(
+                    f"“{seen[key]}” and “{spelling}” are one spelling (case, spacing and punctuation do not count): "
+                    "keep one of them."
+                )
+            seen[key] = spelling
+
+
 class OrganisationAliasInline(admin.TabularInline):
     model = OrganisationAlias
+    formset = SpellingFormSet
     fields = ["spelling", "first_edition"]
     readonly_fields = ["first_edition"]
     extra = 0
@@ -196,6 +216,7 @@ class DatasetFormerSlugAdmin(FormerSlugAdmin):
 
 class DatasetAliasInline(admin.TabularInline):
     model = DatasetAlias
+    formset = SpellingFormSet
     fields = ["spelling"]
     extra = 0
 

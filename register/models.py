@@ -14,6 +14,7 @@ never overwrites it (it reports the disagreement instead).
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -160,9 +161,39 @@ class Spelling(models.Model):
     def natural_key(self):
         return (self.key,)
 
+    def clean(self):
+        """A curator's spelling (the admin validates with this; the key itself is not on the form): it must have a
+        letter or digit, must not already be another entry's spelling (two spellings with one key are one), and an
+        existing spelling keeps its key, since a later import finds the register's wording only through it."""
+        super().clean()
+        key = name_key(self.spelling)
+        if not key:
+            raise ValidationError({"spelling": "A spelling needs at least one letter or digit."})
+        spellings = type(self).objects.select_related(self.owner_field)
+        was = spellings.filter(pk=self.pk).values_list("key", flat=True).first() if self.pk else None
+        if was is not None and key != was:
+            raise ValidationError(
+                {
+                    "spelling": "This is how the register wrote the name, and the next import would no longer find "
+                    "it: change only case, spacing or punctuation here. To record another way of writing the name, "
+                    "add a new spelling."
+                }
+            )
+        clash = spellings.filter(key=key).exclude(pk=self.pk).first()
+        if clash is not None:
+            owner = getattr(clash, self.owner_field)
+            raise ValidationError(
+                {
+                    "spelling": f"“{clash.spelling}” is already a spelling of {owner} (case, spacing and punctuation "
+                    f"do not count). To make them one, merge the two, or link that spelling to this {self.owner_field}."
+                }
+            )
+
 
 class OrganisationAlias(Spelling):
     """One spelling of an organisation's name as the register wrote it; every spelling links to one organisation."""
+
+    owner_field = "organisation"
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="aliases")
     first_edition = models.ForeignKey(Edition, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -192,6 +223,8 @@ class Dataset(Curated):
 
 class DatasetAlias(Spelling):
     """One spelling of a dataset's name as the register wrote it."""
+
+    owner_field = "dataset"
 
     dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="aliases")
 

@@ -360,3 +360,45 @@ def test_a_spelling_a_curator_linked_elsewhere_stays_linked_after_a_reimport(tmp
 
     spelled = [v.pk for v in AgreementVersion.objects.all() if name_key(v.applicant_name) == alias.key]
     assert set(AgreementVersion.objects.filter(pk__in=spelled).values_list("applicant", flat=True)) == {elsewhere.pk}
+
+
+def test_a_spelling_that_is_already_another_entrys_is_refused_with_the_reason(curator_client, db):
+    factories.organisation("NHS ONE CCG")
+    other = factories.organisation("NHS SECOND CCG", spellings=["NHS 2ND CCG"])
+    alias = OrganisationAlias.objects.get(spelling="NHS 2ND CCG")
+    spellings = OrganisationAlias.objects.count()
+    add = reverse("admin:register_organisationalias_add")
+    clash = curator_client.post(add, {"spelling": "nhs one ccg", "organisation": other.pk})
+    assert clash.status_code == 200
+    assert "“NHS ONE CCG” is already a spelling of NHS ONE CCG" in clash.content.decode()
+    url = reverse("admin:register_organisationalias_change", args=[alias.pk])
+    renamed = curator_client.post(url, change_form_data(curator_client.get(url), spelling="NHS 3RD CCG"))
+    assert "This is how the register wrote the name" in renamed.content.decode()
+    alias.refresh_from_db()
+    assert alias.spelling == "NHS 2ND CCG"
+    assert OrganisationAlias.objects.count() == spellings
+    # Case, spacing and punctuation may be tidied: the key, and so the next import's match, stays.
+    tidied = curator_client.post(url, change_form_data(curator_client.get(url), spelling="NHS 2nd CCG"))
+    assert tidied.status_code == 302
+    alias.refresh_from_db()
+    assert (alias.spelling, alias.organisation) == ("NHS 2nd CCG", other)
+
+
+def test_spellings_added_on_an_entrys_form_are_checked_against_each_other_and_the_rest(curator_client, db):
+    factories.organisation("NHS ONE CCG")
+    organisation = factories.organisation("NHS SECOND CCG")
+    url = reverse("admin:register_organisation_change", args=[organisation.pk])
+    form = curator_client.get(url)
+    data = change_form_data(form)
+    prefix = form.context["inline_admin_formsets"][0].formset.prefix
+    existing = int(data[f"{prefix}-TOTAL_FORMS"])
+    for spellings, message in [
+        (["NHS 2nd CCG", "NHS 2ND  CCG."], "are one spelling"),
+        (["NHS One CCG"], "is already a spelling of NHS ONE CCG"),
+    ]:
+        added = {f"{prefix}-{existing + n}-spelling": spelling for n, spelling in enumerate(spellings)}
+        added[f"{prefix}-TOTAL_FORMS"] = existing + len(spellings)
+        response = curator_client.post(url, {**data, **added})
+        assert response.status_code == 200
+        assert message in response.content.decode()
+    assert list(organisation.aliases.values_list("spelling", flat=True)) == ["NHS SECOND CCG"]
