@@ -281,7 +281,8 @@ class DatasetAdmin(AuditedAdmin):
         return format_html("{} (merge them from the list of datasets if they are one)", links)
 
     def merge_label(self, dataset):
-        return f"{dataset.name} (named on {dataset.use_count} versions)"
+        versions = "version" if dataset.use_count == 1 else "versions"
+        return f"{dataset.name} (named on {dataset.use_count} {versions})"
 
 
 class AgreementVersionInline(admin.TabularInline):

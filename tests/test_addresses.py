@@ -143,7 +143,7 @@ def test_curators_merge_datasets_in_the_admin_and_the_old_address_redirects(cura
     ask = curator_client.post(changelist, {"action": "merge_datasets", "_selected_action": chosen})
     assert ask.status_code == 200
     assert "Keep which dataset?" in ask.content.decode()
-    assert f"{TWIN} (named on 1 versions)" in ask.content.decode()
+    assert f"{TWIN} (named on 1 version)" in ask.content.decode()
     assert Dataset.objects.filter(pk=twin.pk).exists()  # nothing happens until the curator confirms
 
     done = curator_client.post(
