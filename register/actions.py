@@ -161,9 +161,8 @@ def _rows_follow_spelling(alias, before):
     """A curator linked a spelling to another organisation or dataset: the rows the register wrote with that
     spelling move with it, as an import would now link them, except a row whose link a curator corrected by hand.
     Returns how many rows of each kind moved."""
-    owner = "organisation" if isinstance(alias, OrganisationAlias) else "dataset"
-    was = (before.get(owner) or {}).get("id")
-    now = getattr(alias, f"{owner}_id")
+    was = (before.get(alias.owner_field) or {}).get("id")
+    now = getattr(alias, f"{alias.owner_field}_id")
     if was is None or was == now:
         return {}
     moved = {}
