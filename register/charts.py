@@ -3,12 +3,15 @@
 Pure: no database, no requests. Two shapes:
 - `monthly_columns(counts, ...)`: a column per calendar month from the first month with a count to the last; a
   month with nothing is drawn as a gap, never left out (a gap is news). Round-number gridlines, year labels.
-- `ranked_bars(rows, ...)`: labelled horizontal bars, in the order given (legal bases, organisations).
+- `ranked_bars(rows, ...)`: labelled horizontal bars, in the order given (legal bases, organisations). The
+  template draws them as a list: each label is HTML text (it wraps, reflows on a phone and takes a reader's text
+  spacing, which SVG text cannot), and only the bar and its value are a small SVG.
 
 Geometry runs across in percentages and down in pixels. The SVG takes the width of its column and a fixed
-height, so on a phone the bars narrow while the labels keep their size (a scaled viewBox would shrink the text
-to nothing). Every chart carries its title and a description in words (for `role="img"`: a screen reader hears
-those, not the shapes), and the rows of numbers it draws, for the table that goes beside it.
+height, so on a phone the bars narrow while the text keeps its size (a scaled viewBox would shrink the text
+to nothing). The columns chart carries its title and a description in words (for `role="img"`: a screen reader
+hears those, not the shapes); the bars are a list a screen reader reads as label and number. Every chart
+carries the rows of numbers it draws, for the table that goes beside it.
 """
 
 import math
@@ -26,14 +29,10 @@ MAX_YEAR_LABELS = 7
 MAX_MONTH_LABELS = 4
 MONTH_MODE_SPAN = 24  # up to this many months, label months; beyond it, years
 
-# Ranked bars: a row is its label (one line or more) above a bar; the value is written just past the bar's end.
-LINE_HEIGHT = 17
-BAR_GAP = 5  # from the last label line's baseline to the top of the bar
+# Ranked bars: a row is its label, HTML text that wraps like any other, above a bar; the value is written just
+# past the bar's end.
 BAR_HEIGHT = 16
-ROW_GAP = 14
 LONGEST_BAR = 78  # percent of the width: leaves room for the value written after the longest bar
-LABEL_CHARACTERS = 46  # a line of label text that fits a phone about 340px wide
-MAX_LABEL_LINES = 3
 
 
 def number(value):
@@ -100,8 +99,9 @@ class ColumnChart:
 
     @property
     def gutter(self):
-        """Width in pixels of the scale's own narrow SVG, left of the plot: its longest label, right-aligned."""
-        return 8 + round(8 * max(len(line.label) for line in self.gridlines))
+        """Width in pixels of the scale's own narrow SVG, left of the plot: its longest label, right-aligned, with
+        room for a reader's letter spacing (WCAG 1.4.12: 0.12em, about 1.6 px a character)."""
+        return 10 + round(9.5 * max(len(line.label) for line in self.gridlines))
 
     @property
     def scale_x(self):
@@ -211,19 +211,10 @@ def _axis_labels(first, span, width):
 
 
 @dataclass(frozen=True)
-class LabelLine:
-    y: float
-    text: str
-
-
-@dataclass(frozen=True)
 class Bar:
-    full_label: str
-    lines: tuple  # LabelLine: the label, wrapped to fit a phone's width
+    label: str
     value: int
     width: str  # percent of the chart's width
-    bar_y: float
-    value_y: float
 
     @property
     def value_text(self):
@@ -231,49 +222,23 @@ class Bar:
 
     @property
     def tooltip(self):
-        return f"{self.full_label}: {number(self.value)}"
+        return f"{self.label}: {number(self.value)}"
 
 
 @dataclass
 class BarChart:
     key: str
     title: str
-    description: str
     label_heading: str
     value_heading: str
     bars: list
-    rows: list  # every (label, value) given, whole labels: the table shows them all, the chart the first `limit`
+    rows: list  # every (label, value) given: the table shows them all, the chart the first `limit`
     left_out: int = 0  # rows given but not drawn (beyond `limit`)
-    height: float = 0
     bar_height: int = BAR_HEIGHT
-    label_size: int = LABEL_SIZE
+    value_y: int = BAR_HEIGHT - 3  # the value's baseline, inside the bar's own SVG
 
 
-def wrap(label, width=LABEL_CHARACTERS, most=MAX_LABEL_LINES):
-    """A label in lines of at most `width` characters, broken between words; past `most` lines it is cut with
-    "…" (the table beside the chart has it whole)."""
-    lines, line = [], ""
-    for word in label.split():
-        while len(word) > width:  # a word longer than a line (a long code) is broken where it must be
-            if line:
-                lines.append(line)
-                line = ""
-            lines.append(word[:width])
-            word = word[width:]
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}" if line else word
-    if line:
-        lines.append(line)
-    if len(lines) > most:
-        lines = lines[:most]
-        lines[-1] = lines[-1][: width - 1].rstrip() + "…"
-    return lines or [""]
-
-
-def ranked_bars(rows, *, key, title, label_heading, value_heading, what="agreements", limit=10):
+def ranked_bars(rows, *, key, title, label_heading, value_heading, limit=10):
     """Horizontal bars, one per (label, value) in the order given, at most `limit` of them.
 
     Returns None when there is nothing to draw.
@@ -283,37 +248,16 @@ def ranked_bars(rows, *, key, title, label_heading, value_heading, what="agreeme
     if not shown or not any(value for _, value in shown):
         return None
     largest = max(value for _, value in shown)
-    bars, top = [], 0
-    for label, value in shown:
-        lines = wrap(label)
-        label_y = [top + LABEL_SIZE + n * LINE_HEIGHT for n in range(len(lines))]
-        bar_y = label_y[-1] + BAR_GAP
-        bars.append(
-            Bar(
-                full_label=label,
-                lines=tuple(LabelLine(y, text) for y, text in zip(label_y, lines, strict=True)),
-                value=value,
-                width=percent(value / largest * LONGEST_BAR if value else 0),
-                bar_y=bar_y,
-                value_y=bar_y + BAR_HEIGHT - 3,
-            )
-        )
-        top = bar_y + BAR_HEIGHT + ROW_GAP
-    listed = "; ".join(f"{label}: {number(value)}" for label, value in shown)
-    left_out = len(rows) - len(shown)
-    description = (
-        f"Bar chart of {what}, longest first. {listed}"
-        + (f". {number(left_out)} more, smaller, are in the table only" if left_out else "")
-        + "."
-    )
+    bars = [
+        Bar(label=label, value=value, width=percent(value / largest * LONGEST_BAR if value else 0))
+        for label, value in shown
+    ]
     return BarChart(
         key=key,
         title=title,
-        description=description,
         label_heading=label_heading,
         value_heading=value_heading,
         bars=bars,
         rows=rows,
-        left_out=left_out,
-        height=top - ROW_GAP,
+        left_out=len(rows) - len(shown),
     )

@@ -41,7 +41,6 @@ def dataset_charts(summary):
             title="The organisations receiving the most files of it",
             label_heading="Organisation",
             value_heading="Files of it released",
-            what="files of it released, per applicant organisation",
             limit=ORGANISATIONS_SHOWN,
         ),
         "legal_bases_chart": charts.ranked_bars(
@@ -50,7 +49,6 @@ def dataset_charts(summary):
             title="Agreements naming it, by legal basis",
             label_heading="Legal basis",
             value_heading="Agreements",
-            what="agreements per legal basis",
         ),
     }
 
@@ -64,7 +62,6 @@ def register_charts(legal_basis_counts):
             title="Agreements by legal basis",
             label_heading="Legal basis",
             value_heading="Agreements",
-            what="agreements per legal basis (an agreement with several counts under each)",
             limit=LEGAL_BASES_SHOWN,
         )
     }

@@ -45,6 +45,13 @@ def chart_svgs(html):
     return re.findall(r"<svg class=\"chart-svg\".*?</svg>", html, flags=re.S)
 
 
+def bar_charts(html):
+    figure = r'<figure class="chart" aria-labelledby="chart-[\w-]+-caption">'
+    return re.findall(
+        figure + r'\s*<figcaption[^>]*>[^<]*</figcaption>\s*<ol class="chart-bars">.*?</figure>', html, re.S
+    )
+
+
 def column_values(svg):
     return [int(value.replace(",", "")) for value in re.findall(r"<rect [^>]*><title>[\d-]+: ([\d,]+)</title>", svg)]
 
@@ -76,20 +83,24 @@ def test_an_icb_charts_the_files_of_everything_it_gathers(client, register):
 def test_a_dataset_charts_its_files_its_recipients_and_its_legal_bases(client, register):
     hes = "hospital-episode-statistics-admitted-patient-care-hes-apc"
     html = client.get(reverse("register:dataset", args=[hes])).content.decode()
-    files, organisations, bases = chart_svgs(html)
+    [files] = chart_svgs(html)
+    organisations, bases = bar_charts(html)
     assert sum(column_values(files)) == 4
     assert "from 2021-01 to 2022-06" in files
-    assert "Bar chart of files of it released, per applicant organisation" in organisations
+    assert "The organisations receiving the most files of it</figcaption>" in organisations
     assert re.search(r">3</text>", organisations)  # the sub-ICB location's three HES APC files
-    assert "UNIVERSITY OF OXFORD" in organisations
-    assert "Agreements naming it, by legal basis" in bases
+    assert '<span class="chart-bar-label">UNIVERSITY OF OXFORD<span class="visually-hidden">: ' in organisations
+    assert "Agreements naming it, by legal basis</figcaption>" in bases
 
 
 def test_the_home_page_charts_agreements_by_legal_basis(client, register):
     html = client.get(reverse("register:home")).content.decode()
-    [svg] = chart_svgs(html)
-    assert '<title id="chart-legal-bases-title">Agreements by legal basis</title>' in svg
-    bars = svg.count('class="chart-bar"')
+    assert chart_svgs(html) == []
+    [chart] = bar_charts(html)
+    assert (
+        '<figcaption id="chart-legal-bases-caption" class="chart-title">Agreements by legal basis</figcaption>' in chart
+    )
+    bars = chart.count('class="chart-bar"')
     assert bars >= 2
     assert f"The numbers in this chart ({bars} rows)" in html
 

@@ -96,6 +96,7 @@ def find_examples(site):
 
 
 PHONE = {"width": 390, "height": 844}
+NARROW = {"width": 320, "height": 640}  # WCAG 1.4.10: 1280 CSS px at 400% zoom
 DESKTOP = {"width": 1366, "height": 900}
 
 # What this run measured, printed at its end by tests/browser/conftest.py: page weights (test_weight.py) and

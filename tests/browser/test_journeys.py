@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from django.urls import reverse
 
-from tests.browser.pages import PAGE_TYPES, PHONE
+from tests.browser.pages import NARROW, PAGE_TYPES
 
 pytestmark = pytest.mark.browser
 
@@ -185,28 +185,62 @@ def test_an_agreement_prints_without_the_sites_navigation_and_with_its_tables_op
     visitor.check_clean()
 
 
+# WCAG 1.4.12: what a reader's own stylesheet may set, and content must survive.
+TEXT_SPACING = "* { line-height: 1.5 !important; letter-spacing: 0.12em !important; word-spacing: 0.16em !important; }"
+
+
 @pytest.mark.parametrize("page_type", ["icb", "dataset", "home", "agreement"])
-def test_charts_are_named_images_whose_text_stays_inside_them_on_a_phone(visit, examples, page_type):
-    visitor = visit(viewport=PHONE)
+def test_charts_are_named_and_their_text_stays_inside_them_on_a_narrow_phone(visit, examples, page_type):
+    """At 320 CSS px (WCAG 1.4.10) the column charts are named images and the bar charts lists whose labels are
+    text; no chart text runs out of its figure. With a reader's text spacing (WCAG 1.4.12, added as a reader's own
+    stylesheet would be, so past the page's content security policy) the bar labels, being text, still fit; the
+    SVG's own small numbers and year labels are also in the table beside each chart."""
+    visitor = visit(viewport=NARROW, bypass_csp=True)
     page = visitor.page
     page.goto(next(page for page in PAGE_TYPES if page.name == page_type).path(examples))
     figures = page.locator("figure.chart")
     assert figures.count() >= 1
-    for index in range(figures.count()):
-        figure = figures.nth(index)
-        chart = figure.locator("svg.chart-svg")
-        assert chart.get_attribute("role") == "img"
-        name = chart.locator("title").first.text_content()
-        assert page.get_by_role("img", name=name).count() >= 1
+
+    def assert_inside(figure, texts):
         frame = figure.bounding_box()
-        for text in figure.locator("text").all():  # the scale's numbers, the axis labels, the bars' labels
+        for text in texts:
             box = text.bounding_box()
             assert box["x"] >= frame["x"] - 1, f"{name}: {text.text_content()!r} runs off the left"
             assert box["x"] + box["width"] <= frame["x"] + frame["width"] + 1, (
                 f"{name}: {text.text_content()!r} runs off the right"
             )
+
+    for index in range(figures.count()):
+        figure = figures.nth(index)
+        name = figure.locator("figcaption").text_content()
+        columns = figure.locator("svg.chart-svg")
+        if columns.count():
+            assert columns.get_attribute("role") == "img"
+            assert page.get_by_role("img", name=columns.locator("title").first.text_content()).count() >= 1
+        else:
+            assert figure.locator("ol.chart-bars > li .chart-bar-label").count() >= 1
+        # the scale's numbers, the axis labels, the bars' labels and values
+        assert_inside(figure, figure.locator("svg text, .chart-bar-label").all())
         # Its numbers are in a table right after it, or in the page's table below it.
         assert figure.evaluate("figure => !!figure.nextElementSibling"), f"{name} has nothing after it"
+    page.add_style_tag(content=TEXT_SPACING)
+    for index in range(figures.count()):
+        figure = figures.nth(index)
+        name = figure.locator("figcaption").text_content()
+        assert_inside(figure, figure.locator(".chart-bar-label, .chart-bar-svg text").all())
+    visitor.check_clean()
+
+
+@pytest.mark.parametrize("page_type", [page for page in PAGE_TYPES if page.status == 200], ids=lambda page: page.name)
+def test_no_page_scrolls_sideways_at_320_css_pixels(visit, examples, page_type):
+    """WCAG 1.4.10 Reflow: at 320 CSS px (1280 px zoomed to 400%) only a wide table may scroll, inside its own
+    region; the page itself never does. Long addresses the register quotes, a page's citation and text hidden
+    for screen readers inside a scrolling table all once made it do so."""
+    visitor = visit(viewport=NARROW)
+    page = visitor.page
+    page.goto(page_type.path(examples))
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= NARROW["width"], f"{page_type.name} is {width} px wide at {NARROW['width']} px"
     visitor.check_clean()
 
 
