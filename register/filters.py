@@ -26,7 +26,7 @@ from register.queries import gathered_organisation_ids
 
 DATE_FORMAT_MESSAGE = "Enter a date as YYYY-MM-DD, for example 2024-04-01."
 SORTS = {
-    "relevance": "Best match (searches only)",
+    "relevance": "Best match (without a search: DSA start, newest first)",
     "-start": "DSA start, newest first",
     "start": "DSA start, oldest first",
     "-end": "DSA end, latest first",

@@ -176,6 +176,7 @@ class AgreementList:
     sort: str = DEFAULT_SORT
     sort_links: list = field(default_factory=list)
     sort_choices: list = field(default_factory=list)
+    sort_chosen: str = "relevance"  # what the sort box shows selected
     searching: bool = False
     clear_url: str = ""
     csv_url: str = ""
@@ -234,7 +235,10 @@ def agreement_list(data):
     result.rows = _rows(page.object_list, filterset if result.searching else None)
     result.facets, result.active = _facets_and_active(filterset, params, base)
     result.sort_links = _sort_links(params, base, result.sort)
-    result.sort_choices = [(value, label) for value, label in SORTS.items() if value != "relevance" or result.searching]
+    # The sort box offers best match even without a search, and selects it unless another order was asked for:
+    # a search typed into this page's own form then comes back best first, as one from the header's box does.
+    result.sort_choices = list(SORTS.items())
+    result.sort_chosen = filterset.form.cleaned_data.get("sort") or "relevance"
     download = params.without_page_settings("")
     result.csv_url = reverse("register:agreements-csv") + download
     result.json_url = reverse("register:agreements-json") + download

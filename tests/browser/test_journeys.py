@@ -86,6 +86,27 @@ def test_the_filter_form_works_with_javascript_off(visit, examples):
     visitor.check_clean()
 
 
+def test_a_search_typed_into_the_lists_own_box_comes_back_best_match_first(visit, examples):
+    """The list's form also sends its sort box: unless a reader chose an order, that must not turn a new search's
+    best-match order into date order."""
+    visitor = visit(java_script_enabled=False)
+    page = visitor.page
+    page.goto(reverse("register:agreements"))
+    assert "best match first" not in page.locator("#results-caption").inner_text()
+    page.locator("#id_q").fill(examples.search_words)
+    page.locator("#id_q").press("Enter")
+    assert parse_qs(urlparse(page.url).query)["q"] == [examples.search_words]
+    assert page.locator("#results-caption").inner_text().endswith("best match first")
+    # An order the reader chose stays chosen through the next search.
+    page.get_by_label("Sort by").select_option("-files")
+    page.get_by_role("button", name="Apply filters").click()
+    page.locator("#id_q").fill(examples.icb_name.split()[-1].lower())
+    page.locator("#id_q").press("Enter")
+    assert parse_qs(urlparse(page.url).query)["sort"] == ["-files"]
+    assert "best match first" not in page.locator("#results-caption").inner_text()
+    visitor.check_clean()
+
+
 FOCUS_STYLE = """element => {
     const style = getComputedStyle(element);
     const box = element.getBoundingClientRect();
