@@ -98,9 +98,18 @@ class AgreementFilterForm(forms.Form):
     their labels for the page."""
 
     facet_labels = {}  # (facet, value) -> label, of the values submitted
+    search_notes = ()  # sentences for the reader about the search text, beside what the query itself notes
 
     def clean(self):
         cleaned = super().clean()
+        text = cleaned.get("q")
+        if text and not search.parse(text).usable:
+            # Nothing in it can be searched (only symbols, or "or"): no search, rather than one that finds nothing.
+            cleaned["q"] = ""
+            self.search_notes = [
+                f"Nothing in “{text}” can be searched for: a search needs letters or numbers. "
+                "Every agreement the other filters allow is shown."
+            ]
         submitted = {
             code: cleaned[code]
             for code, facet in facets.BY_CODE.items()

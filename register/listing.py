@@ -43,8 +43,9 @@ def new_filterset(data):
 
 
 def chosen_sort(filterset):
-    """The sort asked for; best match first when searching and nothing else was asked for."""
-    searching = bool(filterset.form.cleaned_data.get("q"))
+    """The sort asked for; best match first when searching and nothing else was asked for (a search of exclusions
+    alone ranks nothing: it takes the default order)."""
+    searching = bool(filterset.form.cleaned_data.get("q")) and bool(filterset.search[0])
     sort = filterset.form.cleaned_data.get("sort") or ("relevance" if searching else DEFAULT_SORT)
     return DEFAULT_SORT if sort == "relevance" and not searching else sort
 
@@ -178,6 +179,7 @@ class AgreementList:
     sort_choices: list = field(default_factory=list)
     sort_chosen: str = "relevance"  # what the sort box shows selected
     searching: bool = False
+    search_notes: list = field(default_factory=list)  # what of the search text was not searched, and why
     clear_url: str = ""
     csv_url: str = ""
     json_url: str = ""
@@ -225,6 +227,7 @@ def agreement_list(data):
     result.values = _box_values(cleaned)
     result.sort = chosen_sort(filterset)
     result.searching = bool(cleaned.get("q"))
+    result.search_notes = [*filterset.form.search_notes, *(filterset.search[0].notes if result.searching else [])]
     if result.sort == "relevance":
         ids = ranked(filterset)
     else:
@@ -232,7 +235,13 @@ def agreement_list(data):
     result.total = len(ids)
     page = Paginator(ids, cleaned.get("per_page") or DEFAULT_PAGE_SIZE).get_page(data.get("page"))
     result.page = page
-    result.rows = _rows(page.object_list, filterset if result.searching else None)
+    found = search.passages(filterset.search[0], page.object_list) if result.searching else search.Passages()
+    if found.cut_short:
+        result.search_notes.append(
+            "The results are shown without passages quoting the words found: this search matches so many words "
+            "that quoting them would keep you waiting."
+        )
+    result.rows = _rows(page.object_list, found)
     result.facets, result.active = _facets_and_active(filterset, params, base)
     result.sort_links = _sort_links(params, base, result.sort)
     # The sort box offers best match even without a search, and selects it unless another order was asked for:
@@ -254,7 +263,8 @@ def _box_values(cleaned):
     return values
 
 
-def _rows(ids, filterset):
+def _rows(ids, found):
+    """The page's rows, each with its datasets and the passage `found` for it (search.passages)."""
     datasets = {}
     for agreement_id, name in (
         AgreementFacet.objects.filter(agreement__in=ids, facet="dataset")
@@ -262,10 +272,6 @@ def _rows(ids, filterset):
         .values_list("agreement_id", "label")
     ):
         datasets.setdefault(agreement_id, []).append(name)
-    found = {}
-    if filterset is not None:
-        query, _ = filterset.search
-        found = search.passages(query, ids)
     return [Row.of(agreement, datasets.get(agreement.pk, []), found.get(agreement.pk)) for agreement in page_rows(ids)]
 
 

@@ -15,6 +15,12 @@ PostgreSQL's websearch_to_tsquery, plus prefixes:
     -word          without it
 A reference typed in any case, with or without its version or its DARS- prefix, finds its agreement first.
 
+What a search may cost is bounded, as anyone may type one: a term repeated is searched once; at most MAX_TERMS
+terms are searched; a prefix needs SHORTEST_PREFIX letters (the index's shortest prefix: one letter would read
+every word). Terms left out are named on the page (`Query.notes`). A search of exclusions alone ("-word") finds every
+agreement without them. Passages are the costliest part (snippet() and ts_headline() grow with the square of the
+matches in a long text), so they get PASSAGE_SECONDS: past it the page shows its results without them.
+
 What is indexed is one document per agreement, gathering all its versions: their titles; its reference and theirs;
 every organisation they name (applicant and data controllers, as the register wrote them, by their canonical names
 and every spelling curators linked to them); the five narrative texts, each distinct text once (versions often
@@ -27,14 +33,19 @@ calls it with the agreements that changed; `manage.py rebuild_search_index` rebu
 """
 
 import json
+import logging
 import re
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models.expressions import RawSQL
 
 from register.models import Agreement, AgreementVersion, Organisation, OrganisationAlias, VersionController
 from register.names import name_key, reference_key, split_reference
+
+logger = logging.getLogger(__name__)
 
 MARK_START, MARK_END = "\ue000", "\ue001"  # around matched words in passages; never in indexed text
 NARRATIVE = [
@@ -46,6 +57,9 @@ NARRATIVE = [
 ]
 PASSAGE_SOURCES = [*NARRATIVE, ("organisations", "Organisations named")]
 MAX_QUERY_LENGTH = 200
+MAX_TERMS = 10
+SHORTEST_PREFIX = 2
+PASSAGE_SECONDS = 1.0
 
 _WORD = re.compile(r"[^\W_]+")
 _QUERY_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
@@ -93,36 +107,69 @@ class Query:
     text: str
     groups: list = field(default_factory=list)
     excluded: list = field(default_factory=list)
+    notes: list = field(default_factory=list)  # sentences for the reader: what of the text was not searched
 
     def __bool__(self):
+        """Whether it ranks anything: a search of exclusions alone only takes agreements away."""
         return bool(self.groups)
+
+    @property
+    def usable(self):
+        return bool(self.groups or self.excluded)
+
+    @property
+    def size(self):
+        return sum(len(group) for group in self.groups) + len(self.excluded)
 
 
 def parse(text):
-    """The query a search box's text asks for. Anything the syntax cannot use (stray quotes, symbols) is dropped."""
+    """The query a search box's text asks for. Anything the syntax cannot use (stray quotes, symbols) is dropped;
+    what it could use but may not (see the module's docstring) is left out and named in `notes`."""
     text = (text or "").strip()[:MAX_QUERY_LENGTH]
-    query, pending_or = Query(text), False
+    query, pending_or, kept = Query(text), False, False
+    short, beyond = [], []
     for match in _QUERY_TOKEN.finditer(text):
         negated, phrase, bare = match.groups()
         if bare is not None:
             if bare.casefold() == "or":
-                pending_or = bool(query.groups)
+                pending_or = bool(query.groups) and kept  # "x a* or y", a* left out: x and y, not x or y
                 continue
             negated = "-" if bare.startswith("-") and len(bare) > 1 else ""
             body = bare[1:] if negated else bare
             term = Term(tuple(_WORD.findall(body.casefold())), prefix=body.endswith("*"))
         else:
             term = Term(tuple(_WORD.findall(phrase.casefold())))
+        joins, pending_or = pending_or, False
         if not term.words:
             continue
         if negated:
-            query.excluded.append(term)
-        elif pending_or:
-            query.groups[-1].append(term)
+            into, said = query.excluded, term in query.excluded
+        elif joins:
+            into, said = query.groups[-1], term in query.groups[-1]
         else:
-            query.groups.append([term])
-        pending_or = False
+            into, said = query.groups, [term] in query.groups
+        kept = True
+        if term.prefix and len(term.words[-1]) < SHORTEST_PREFIX:
+            short.append(match.group(0))
+            kept = False
+        elif said:
+            continue
+        elif query.size >= MAX_TERMS:
+            beyond.append(match.group(0))
+            kept = False
+        else:
+            into.append(term if into is not query.groups else [term])
+    if short:
+        query.notes.append(
+            f"Not searched: {_quoted(short)}. A word ending in * needs at least {SHORTEST_PREFIX} letters before it."
+        )
+    if beyond:
+        query.notes.append(f"Only the first {MAX_TERMS} terms were searched, not {_quoted(beyond)}.")
     return query
+
+
+def _quoted(parts):
+    return ", ".join(f"“{part}”" for part in dict.fromkeys(parts))
 
 
 def _clean(text):
@@ -173,6 +220,18 @@ class _SQLite:
         with connection.cursor() as cursor:
             cursor.execute(sql, [self.match(query)])
             return [row[0] for row in cursor.fetchall()]
+
+    @contextmanager
+    def time_limit(self, seconds):
+        """Statements run here are interrupted past `seconds` (OperationalError "interrupted")."""
+        connection.ensure_connection()
+        raw = connection.connection
+        deadline = time.monotonic() + seconds
+        raw.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
+        try:
+            yield
+        finally:
+            raw.set_progress_handler(None, 0)
 
     def passages(self, query, agreement_ids):
         """One statement, a SELECT per passage source, each matching the query's terms in that column alone.
@@ -285,6 +344,19 @@ class _Postgres:
             cursor.execute(sql, params)
             return [row[0] for row in cursor.fetchall()]
 
+    @contextmanager
+    def time_limit(self, seconds):
+        """Statements run here are cancelled past `seconds` (statement_timeout, for this transaction only; the
+        setting before is put back after)."""
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT current_setting('statement_timeout')")
+                (before,) = cursor.fetchone()
+                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [f"{round(seconds * 1000)}ms"])
+            yield
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [before])
+
     def passages(self, query, agreement_ids):
         expression, params = self.tsquery(query)
         headlines = ", ".join(f"ts_headline('simple', {name}, q, %s)" for name, _ in PASSAGE_SOURCES)
@@ -383,9 +455,16 @@ def among(ids):
 
 
 def ranked_agreements(query, reference_id=None):
-    """[agreement id] the query finds, best first; the agreement a reference names leads."""
-    ranked = _backend().rank_agreements(query) if query else []
-    if reference_id is None:
+    """[agreement id] the query finds, best first; the agreement a reference names leads. A query of exclusions
+    alone finds every agreement that has none of them, by id."""
+    if query:
+        ranked = _backend().rank_agreements(query)
+    elif query.excluded:
+        without = set(_backend().rank_agreements(Query(query.text, groups=[query.excluded])))
+        ranked = [pk for pk in Agreement.objects.order_by("pk").values_list("pk", flat=True) if pk not in without]
+    else:
+        ranked = []
+    if reference_id is None or not query:
         return ranked
     return [reference_id] + [pk for pk in ranked if pk != reference_id]
 
@@ -396,13 +475,34 @@ class Passage:
     text: str  # with MARK_START and MARK_END around matched words; escape it, then mark them
 
 
+class Passages(dict):
+    """{agreement id: Passage}. `cut_short` when finding them took longer than PASSAGE_SECONDS and none are given."""
+
+    cut_short = False
+
+
+def _interrupted(error):
+    message = str(error)
+    return "interrupted" in message or "statement timeout" in message
+
+
 def passages(query, agreement_ids):
-    """{agreement id: the Passage that best shows why it matched}, for a page of results (one query)."""
+    """{agreement id: the Passage that best shows why it matched}, for a page of results (one query), as Passages."""
     agreement_ids = list(agreement_ids)
+    found = Passages()
     if not query or not agreement_ids:
-        return {}
-    found = {}
-    for agreement_id, snippets in _backend().passages(query, agreement_ids).items():
+        return found
+    backend = _backend()
+    try:
+        with backend.time_limit(PASSAGE_SECONDS):
+            snippets_of = backend.passages(query, agreement_ids)
+    except OperationalError as error:
+        if not _interrupted(error):
+            raise
+        logger.warning("Passages for %r took over %s s: the page is shown without them.", query.text, PASSAGE_SECONDS)
+        found.cut_short = True
+        return found
+    for agreement_id, snippets in snippets_of.items():
         scored = [
             (snippet.count(MARK_START), -position, label, snippet)
             for position, ((_, label), snippet) in enumerate(zip(PASSAGE_SOURCES, snippets, strict=True))

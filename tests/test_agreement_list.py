@@ -13,6 +13,7 @@ from register import facets
 from register.models import Agreement, AgreementFacet
 from tests import factories
 from tests.pagetext import page_text
+from tests.test_downloads import read_csv, read_json
 
 GM_ICB = "nhs-greater-manchester-integrated-care-board"
 HES_APC = "hospital-episode-statistics-admitted-patient-care-hes-apc"
@@ -341,9 +342,28 @@ def test_a_search_sorted_another_way_still_shows_its_passages(client, register):
     assert "trusted" in row.passage.text.lower()
 
 
-@pytest.mark.parametrize("text", ["-bolton", "!!!", "or", '""', "*"])
-def test_a_search_with_nothing_to_find_finds_nothing_and_says_so(client, register, text):
+@pytest.mark.parametrize("text", ["!!!", "or", '""', "*"])
+def test_a_search_with_nothing_searchable_is_no_search_and_says_so(client, register, text):
+    every = client.get(reverse("register:agreements")).context["list"].total
     response = client.get(reverse("register:agreements"), {"q": text})
     assert response.status_code == 200
-    assert response.context["list"].total == 0
-    assert "check the spelling" in page_text(response)
+    listing = response.context["list"]
+    assert listing.total == every > 0
+    assert not listing.active  # no "Search: …" filter in use
+    assert f"Nothing in “{text}” can be searched for: a search needs letters or numbers." in page_text(response)
+    assert len(read_csv(client.get(reverse("register:agreements-csv"), {"q": text}))) == every
+
+
+def test_a_search_of_exclusions_alone_finds_every_agreement_without_them(client, register):
+    every = set(Agreement.objects.values_list("reference", flat=True))
+    with_it = {
+        row["reference"] for row in read_json(client.get(reverse("register:agreements-json"), {"q": "bolton"}))["rows"]
+    }
+    assert 0 < len(with_it) < len(every)
+    response = client.get(reverse("register:agreements"), {"q": "-bolton", "per_page": 100})
+    listing = response.context["list"]
+    assert {row.agreement.reference for row in listing.rows} == every - with_it
+    assert listing.sort == "-start"  # nothing to rank by: the default order, and no "best match first"
+    assert "best match first" not in page_text(response)
+    rows = read_json(client.get(reverse("register:agreements-json"), {"q": "-bolton"}))["rows"]
+    assert {row["reference"] for row in rows} == every - with_it

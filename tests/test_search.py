@@ -5,13 +5,15 @@ index kept current by the register_changed receiver."""
 import re
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from register import actions, search
 from register.events import announce
 from register.models import Agreement, AgreementVersion, Organisation
 from tests import factories
+from tests.pagetext import page_text
 
 
 def found(text):
@@ -164,6 +166,61 @@ def test_passages_are_those_one_snippet_per_column_of_the_whole_query_gives(regi
 def test_syntax_never_reaches_the_database_unescaped(register):
     for text in ['"unclosed', "NEAR(hip fracture)", "hip AND OR NOT", "col:hip", "*", "-", "()", "a\"b'c", "hip^2"]:
         found(text)  # no error from FTS5 or tsquery syntax
+
+
+def test_what_a_search_may_cost_is_bounded_and_the_reader_told_what_was_left_out():
+    repeated = search.parse("cancer cancer cancer or cancer -x -x")
+    assert repeated.groups == [[search.Term(("cancer",))]]
+    assert repeated.excluded == [search.Term(("x",))]
+    assert repeated.notes == []
+    short = search.parse("a* a* a* hip* b*")
+    assert short.groups == [[search.Term(("hip",), prefix=True)]]
+    assert short.notes == ["Not searched: “a*”, “b*”. A word ending in * needs at least 2 letters before it."]
+    # A term left out does not join its neighbours with its "or": "x a* or y" asks for x and y.
+    assert search.parse("hip a* or knee").groups == [[search.Term(("hip",))], [search.Term(("knee",))]]
+    many = search.parse(" ".join(f"w{n}" for n in range(search.MAX_TERMS + 3)))
+    assert many.size == search.MAX_TERMS
+    assert many.notes == [f"Only the first {search.MAX_TERMS} terms were searched, not “w10”, “w11”, “w12”."]
+    assert not search.parse("-hip")  # ranks nothing
+    assert search.parse("-hip").usable
+    assert not search.parse("!!! or").usable
+
+
+SLOW = {  # a statement that would run for many seconds
+    "sqlite": "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1e9) SELECT max(i) FROM n",
+    "postgresql": "SELECT pg_sleep(30)",
+}
+
+
+def test_a_statement_past_its_time_limit_is_stopped_and_the_connection_goes_on(db):
+    backend = search._backend()
+    with pytest.raises(OperationalError) as stopped, backend.time_limit(0.05), connection.cursor() as cursor:
+        cursor.execute(SLOW[connection.vendor])
+    assert search._interrupted(stopped.value)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+        if connection.vendor == "postgresql":  # the limit was for that statement's transaction only
+            cursor.execute("SHOW statement_timeout")
+            assert cursor.fetchone() == ("0",)
+
+
+def test_passages_that_take_too_long_are_left_out_and_the_list_says_so(client, register, monkeypatch):
+    backend = type(search._backend())
+
+    def slow_passages(self, query, agreement_ids):
+        with connection.cursor() as cursor:
+            cursor.execute(SLOW[connection.vendor])
+        return {}
+
+    monkeypatch.setattr(search, "PASSAGE_SECONDS", 0.05)
+    monkeypatch.setattr(backend, "passages", slow_passages)
+    assert search.passages(search.parse("hip"), search.ranked_agreements(search.parse("hip"))).cut_short
+    response = client.get(reverse("register:agreements"), {"q": "hip"})
+    listing = response.context["list"]
+    assert [row.agreement.reference for row in listing.rows] == found("hip")
+    assert all(row.passage is None for row in listing.rows)
+    assert "shown without passages quoting the words found" in page_text(response)
 
 
 def test_searching_never_scans_text_with_like(register):
