@@ -16,7 +16,7 @@ from django.urls import reverse
 from register import queries, search
 from register.downloads import Column
 from register.filters import LETTERS, OrganisationListFilter
-from register.listing import Choice, Params, form_errors, without_errors_url
+from register.listing import Choice, Params, form_errors, page_number, without_errors_url
 from register.models import Dataset, DatasetAlias, Organisation, OrganisationAlias
 
 PAGE_SIZE = 50
@@ -82,7 +82,7 @@ def organisation_directory(data):
         return result
     ids = organisation_ids(filterset)
     result.total = len(ids)
-    result.page = Paginator(ids, PAGE_SIZE).get_page(data.get("page"))
+    result.page = Paginator(ids, PAGE_SIZE).get_page(page_number(data.get("page")))
     page_ids = list(result.page.object_list)
     organisations = Organisation.objects.in_bulk(page_ids)
     counts = queries.holding_counts(page_ids)

@@ -11,12 +11,14 @@ import logging
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 logger = logging.getLogger(__name__)
 
 HEALTH_PATH = "/healthz"
 
 
+@require_safe
 @never_cache
 def healthz(request):
     try:

@@ -38,6 +38,15 @@ SORTABLE_COLUMNS += [("end", "DSA end"), ("files", "Files released")]
 NARRATIVE_FIELDS = [f"latest_version__{name}" for name, _ in search.NARRATIVE]
 
 
+def page_number(text):
+    """The page a query asks for: anything not a whole number, or below 1, is the first page (Paginator.get_page
+    would give the last for 0 or -1); past the last, get_page gives the last."""
+    try:
+        return max(1, int(text))
+    except (TypeError, ValueError):
+        return 1
+
+
 def new_filterset(data):
     return AgreementFilter(data, queryset=Agreement.objects.all())
 
@@ -233,7 +242,7 @@ def agreement_list(data):
     else:
         ids = list(ordered_queryset(filterset, result.sort).values_list("pk", flat=True))
     result.total = len(ids)
-    page = Paginator(ids, cleaned.get("per_page") or DEFAULT_PAGE_SIZE).get_page(data.get("page"))
+    page = Paginator(ids, cleaned.get("per_page") or DEFAULT_PAGE_SIZE).get_page(page_number(data.get("page")))
     result.page = page
     found = search.passages(filterset.search[0], page.object_list) if result.searching else search.Passages()
     if found.cut_short:

@@ -205,10 +205,10 @@ def find_agreement(reference):
     for candidate in candidates:
         agreement = found.filter(key=candidate).first()
         if agreement:
-            return agreement, agreement.reference == text
+            return agreement, agreement.reference == reference
     # A local code whose text merely looks versioned, e.g. "ABC-v2", is its own reference.
     agreement = get_object_or_404(found, key=reference_key(text))
-    return agreement, agreement.reference == text
+    return agreement, agreement.reference == reference  # an address with spaces around it redirects too
 
 
 def distinct(values):

@@ -310,6 +310,16 @@ LIST_QUERIES = [
 ]
 
 
+def test_a_page_number_below_one_or_not_a_number_gives_the_first_page_and_one_past_the_end_the_last(
+    client, big_register
+):
+    for asked, shown in [("0", 1), ("-1", 1), ("2.5", 1), ("abc", 1), ("2", 2), ("99999", 6)]:
+        response = client.get(reverse("register:agreements"), {"page": asked})
+        assert response.context["list"].page.number == shown, asked
+    organisations = client.get(reverse("register:organisations"), {"page": "-1"})
+    assert organisations.context["list"].page.number == 1
+
+
 @pytest.mark.parametrize("params", LIST_QUERIES)
 def test_the_list_reads_the_same_number_of_times_whatever_the_page_size(client, big_register, params):
     counts = {}

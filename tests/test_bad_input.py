@@ -9,6 +9,7 @@ import os
 import re
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import transaction
 from django.urls import NoReverseMatch, resolve, reverse
 from hypothesis import HealthCheck, assume, given, settings
@@ -73,6 +74,19 @@ def test_no_generated_address_or_query_gets_a_server_error(client, seed_data, mo
     assert fuzzing.EXAMPLES[route.name] > 0
 
 
+@pytest.mark.parametrize("route", public_routes(), ids=lambda route: route.name)
+def test_public_pages_only_read_they_answer_get_and_head_and_refuse_other_methods(client, known_urls, route):
+    """Nothing public writes (curators write in the admin): another method gets 405 and what is allowed, not the
+    page (OPTIONS once streamed a whole CSV)."""
+    page = sample_url(route, known_urls)
+    shown = client.get(page).status_code
+    assert client.head(page).status_code == shown
+    for method in ("post", "put", "delete", "patch", "options"):
+        response = getattr(client, method)(page)
+        assert response.status_code == 405, f"{method.upper()} {page}: {response.status_code}"
+        assert response["Allow"] == "GET, HEAD"
+
+
 def test_a_nul_character_in_the_address_or_a_query_gets_a_clear_400_page(client, seed_data):
     from tests.pagetext import page_text
 
@@ -82,6 +96,33 @@ def test_a_nul_character_in_the_address_or_a_query_gets_a_clear_400_page(client,
     in_query = client.get(reverse("register:organisation", args=["nhs-bolton-ccg"]), {"q": "bolton\x00"})
     assert in_query.status_code == 400
     assert "The query parameter “q” contains a NUL character" in page_text(in_query)
+
+
+def test_too_many_query_parameters_get_a_clear_400_not_a_server_error(client, seed_data):
+    from tests.pagetext import page_text
+
+    many = "&".join(f"x{n}=1" for n in range(django_settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1))
+    page = client.get(f"{reverse('register:agreements')}?{many}")
+    assert page.status_code == 400
+    assert "The address has more than 1,000 query parameters" in page_text(page)
+    assert page["Content-Security-Policy"]  # the site's own 400 page, with its headers
+    enough = "&".join(f"x{n}=1" for n in range(django_settings.DATA_UPLOAD_MAX_NUMBER_FIELDS))
+    assert client.get(f"{reverse('register:agreements')}?{enough}").status_code == 200
+
+
+def test_a_download_refused_by_the_guard_answers_in_its_own_format(client, seed_data):
+    as_json = client.get(reverse("register:agreements-json"), {"q": "bolton\x00"})
+    assert as_json.status_code == 400
+    assert as_json["Content-Type"] == "application/json"
+    body = as_json.json()
+    assert body["problems"] == [
+        "Query (q): The query parameter “q” contains a NUL character (%00), which no search or filter accepts."
+    ]
+    many = "&".join(f"x{n}=1" for n in range(django_settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1))
+    as_csv = client.get(f"{reverse('register:agreements-csv')}?{many}")
+    assert as_csv.status_code == 400
+    assert as_csv["Content-Type"] == "text/plain; charset=utf-8"
+    assert "more than 1,000 query parameters" in as_csv.content.decode()
 
 
 def test_the_harness_finds_the_parameters_a_page_reads(curator_client, monkeypatch, seed_data):

@@ -109,7 +109,12 @@ def test_agreement_page_renders_numbered_items_as_lists(client, seed_data):
 
 def test_agreement_reference_in_any_case_and_with_a_version_leads_to_the_agreement(client, seed_data):
     canonical = reverse("register:agreement", args=["DARS-NIC-616054-M4C8K"])
-    for variant in ["dars-nic-616054-m4c8k", "DARS-NIC-616054-M4C8K-v9.9", "NIC-616054-M4C8K"]:
+    for variant in [
+        "dars-nic-616054-m4c8k",
+        "DARS-NIC-616054-M4C8K-v9.9",
+        "NIC-616054-M4C8K",
+        " DARS-NIC-616054-M4C8K ",
+    ]:
         response = client.get(reverse("register:agreement", args=[variant]))
         assert response.status_code == 301
         assert response["Location"] == canonical
