@@ -148,7 +148,7 @@ def _sections(edition, found, shown):
             rows.append(
                 ChangeRow(
                     agreement=agreement,
-                    title=(latest.title if latest else "") or agreement.reference,
+                    title=latest.heading if latest else agreement.reference,
                     applicant=applicant.name
                     if applicant
                     else (latest.applicant_name if latest else "") or "Not stated",

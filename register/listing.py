@@ -11,8 +11,8 @@ under the current query; for a filter in use, under the query without it (choosi
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
-from django.db.models import F
-from django.db.models.functions import Coalesce, Lower
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, Lower, NullIf
 from django.http import QueryDict
 from django.urls import reverse
 
@@ -21,9 +21,10 @@ from register.filters import DEFAULT_PAGE_SIZE, DEFAULT_SORT, PAGE_SIZES, SORTS,
 from register.models import Agreement, AgreementFacet
 
 _APPLICANT = Coalesce("latest_version__applicant__name", "latest_version__applicant_name")
+_TITLE = NullIf(Lower("latest_version__title"), Value(""))  # untitled agreements (most, in some editions) come last
 ORDERINGS = {
-    "title": [Lower("latest_version__title").asc(nulls_last=True), "reference"],
-    "-title": [Lower("latest_version__title").desc(nulls_last=True), "reference"],
+    "title": [_TITLE.asc(nulls_last=True), "reference"],
+    "-title": [_TITLE.desc(nulls_last=True), "reference"],
     "organisation": [Lower(_APPLICANT).asc(nulls_last=True), "reference"],
     "-organisation": [Lower(_APPLICANT).desc(nulls_last=True), "reference"],
     "start": [F("latest_version__dsa_start").asc(nulls_last=True), "reference"],
@@ -164,7 +165,7 @@ class Row:
         return cls(
             agreement=agreement,
             url=reverse("register:agreement", args=[agreement.reference]),
-            title=(latest.title if latest else "") or agreement.reference,
+            title=latest.heading if latest else agreement.reference,  # as the agreement's own page names it
             applicant=applicant.name if applicant else (latest.applicant_name if latest else "") or "Not stated",
             applicant_url=reverse("register:organisation", args=[applicant.slug]) if applicant else "",
             dsa_start=latest.dsa_start if latest else None,

@@ -187,6 +187,13 @@ def test_an_agreement_the_register_gives_no_title_is_named_after_its_applicant(c
     assert f"NHS Digital, [{heading}], data sharing agreement DARS-NIC-00747-G8G0Z (version 1.2), Data Release" in text
     feed = client.get(reverse("register:changes-atom")).content.decode()
     assert f"in edition 2017-11: {heading}</title>" in feed
+    # the list names it as its page does, and sorting by title puts it after the titled ones
+    factories.agreement("DARS-NIC-99999-Z9Z9Z", title="Zebra study", applicant=council, editions=[listed_in])
+    (row, *_) = client.get(reverse("register:agreements"), {"q": "DARS-NIC-00747-G8G0Z"}).context["list"].rows
+    assert row.title == heading
+    for sort in ("title", "-title"):
+        rows = client.get(reverse("register:agreements"), {"sort": sort}).context["list"].rows
+        assert [row.agreement.reference for row in rows] == ["DARS-NIC-99999-Z9Z9Z", "DARS-NIC-00747-G8G0Z"]
     # on its applicant's page, where every agreement is the council's, the reference tells them apart
     listed = page_text(client.get(council.get_absolute_url()))
     assert "DARS-NIC-00747-G8G0Z DARS-NIC-00747-G8G0Z · DSA dates not stated · 0 files released" in listed
