@@ -203,6 +203,19 @@ class AgreementList:
         return not self.errors
 
     @property
+    def page_title(self):
+        """The page's <title>: what it shows, so that each query and page reads apart in history, bookmarks and
+        a screen reader's list of tabs (WCAG 2.4.2)."""
+        if self.errors:
+            return "Error: data sharing agreements"
+        title = "Data sharing agreements"
+        if self.active:
+            title += ": " + "; ".join(f"{active.label} {active.value}" for active in self.active)
+        if self.page is not None and self.page.paginator.num_pages > 1:
+            title += f", page {self.page.number} of {self.page.paginator.num_pages}"
+        return title
+
+    @property
     def facet_map(self):
         return {panel.code: panel for panel in self.facets}
 

@@ -275,6 +275,21 @@ def test_any_page_number_gives_a_page(client, register, page):
 def test_the_error_offers_the_query_without_the_part_in_error(client, register):
     response = client.get(reverse("register:agreements"), {"dataset": "nope", "files": "yes"})
     assert response.context["list"].retry_url == reverse("register:agreements") + "?files=yes"
+    assert "Run it without the part in error , or start again with no filters ." in page_text(response)
+    alone = client.get(reverse("register:agreements"), {"dataset": "nope"})
+    assert "Nothing was searched. Start again with no filters ." in page_text(alone)
+    assert "<title>Error: data sharing agreements ·" in alone.content.decode()
+
+
+def test_each_query_and_page_of_the_list_has_its_own_title(client, big_register):
+    def title(**query):
+        return re.search(r"<title>(.*?) · ", client.get(reverse("register:agreements"), query).content.decode())[1]
+
+    assert title() == "Data sharing agreements, page 1 of 6"
+    assert title(page="2") == "Data sharing agreements, page 2 of 6"
+    assert title(commercial="yes", per_page="100") == "Data sharing agreements: For commercial purposes Yes"
+    searched = title(q="<b>x</b>")
+    assert searched.startswith("Data sharing agreements: Search “&lt;b&gt;x&lt;/b&gt;”")
 
 
 # --- Many agreements: pages and query counts --------------------------------------------------------------------

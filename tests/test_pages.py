@@ -59,6 +59,7 @@ def test_home_has_one_search_box_headline_numbers_and_ways_in(client, register):
     hes = "hospital-episode-statistics-admitted-patient-care-hes-apc"
     assert f'href="{reverse("register:agreements")}?dataset={hes}"' in body
     assert f'href="{reverse("register:agreements")}?organisation_type=academic"' in body
+    assert re.search(r"By type of applicant .*? Academic \(1 agreement\)", text)
     assert "Counted over every edition loaded; the newest is edition 2025-11" in text
 
 
