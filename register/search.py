@@ -352,7 +352,9 @@ class _Postgres:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT current_setting('statement_timeout')")
                 (before,) = cursor.fetchone()
-                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [f"{round(seconds * 1000)}ms"])
+                cursor.execute(
+                    "SELECT set_config('statement_timeout', %s, true)", [f"{max(1, round(seconds * 1000))}ms"]
+                )
             yield
             with connection.cursor() as cursor:
                 cursor.execute("SELECT set_config('statement_timeout', %s, true)", [before])
