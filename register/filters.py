@@ -275,6 +275,17 @@ class AgreementFilter(CountsWithoutOne, django_filters.FilterSet):
 LETTERS = [chr(code) for code in range(ord("A"), ord("Z") + 1)] + ["0-9"]
 
 
+class LetterField(django_filters.fields.ChoiceField):
+    """A filing letter in either case (`?letter=b` is B), as a hand-typed address may give it."""
+
+    def to_python(self, value):
+        return super().to_python(value).upper()
+
+
+class LetterFilter(django_filters.ChoiceFilter):
+    field_class = LetterField
+
+
 class OrganisationListFilter(CountsWithoutOne, django_filters.FilterSet):
     """The organisations list: a name search tolerant of how names are written, a type, a letter."""
 
@@ -282,7 +293,7 @@ class OrganisationListFilter(CountsWithoutOne, django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(
         label="Type", choices=Organisation.Kind.choices, field_name="kind", empty_label="Any type"
     )
-    letter = django_filters.ChoiceFilter(
+    letter = LetterFilter(
         label="Starting with", choices=[(letter, letter) for letter in LETTERS], method="filter_letter"
     )
 

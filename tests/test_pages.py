@@ -251,6 +251,7 @@ def test_the_icb_list_has_all_42_by_region_with_zero_shown_as_zero(client, regis
         ({"kind": "university"}, "UNIVERSITY OF OXFORD"),
         ({"letter": "B", "kind": "ccg"}, "NHS Bolton CCG"),  # filed under the word after NHS
         ({"letter": "U"}, "UNIVERSITY OF OXFORD"),
+        ({"letter": "u"}, "UNIVERSITY OF OXFORD"),  # typed by hand
     ],
 )
 def test_the_organisation_list_finds_bodies_by_name_type_and_letter(client, register, params, expected):
