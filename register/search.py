@@ -346,18 +346,15 @@ class _Postgres:
 
     @contextmanager
     def time_limit(self, seconds):
-        """Statements run here are cancelled past `seconds` (statement_timeout, for this transaction only; the
-        setting before is put back after)."""
+        """Statements run here are cancelled past `seconds`. They run in a transaction (or a savepoint) of their own
+        with statement_timeout set for it alone, rolled back after: they only read, and the rollback puts the
+        setting back as it was (one statement more than the search's own)."""
         with transaction.atomic():
             with connection.cursor() as cursor:
-                cursor.execute("SELECT current_setting('statement_timeout')")
-                (before,) = cursor.fetchone()
-                cursor.execute(
-                    "SELECT set_config('statement_timeout', %s, true)", [f"{max(1, round(seconds * 1000))}ms"]
-                )
+                milliseconds = max(1, round(seconds * 1000))  # never 0, which means no limit
+                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [f"{milliseconds}ms"])
             yield
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [before])
+            transaction.set_rollback(True)
 
     def passages(self, query, agreement_ids):
         expression, params = self.tsquery(query)

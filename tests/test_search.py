@@ -197,10 +197,13 @@ def test_a_statement_past_its_time_limit_is_stopped_and_the_connection_goes_on(d
     with pytest.raises(OperationalError) as stopped, backend.time_limit(0.05), connection.cursor() as cursor:
         cursor.execute(SLOW[connection.vendor])
     assert search._interrupted(stopped.value)
-    with connection.cursor() as cursor:
+    with backend.time_limit(5), connection.cursor() as cursor:
         cursor.execute("SELECT 1")
         assert cursor.fetchone() == (1,)
-        if connection.vendor == "postgresql":  # the limit was for that statement's transaction only
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 2")
+        assert cursor.fetchone() == (2,)
+        if connection.vendor == "postgresql":  # the limit was for those statements alone, stopped or not
             cursor.execute("SHOW statement_timeout")
             assert cursor.fetchone() == ("0",)
 
