@@ -103,13 +103,13 @@ class AgreementFilterForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         text = cleaned.get("q")
-        if text and not search.parse(text).usable:
-            # Nothing in it can be searched (only symbols, or "or"): no search, rather than one that finds nothing.
+        query = search.parse(text) if text else None
+        if query is not None and not query.usable:
+            # Nothing in it can be searched (only symbols, "or", one-letter prefixes): no search, rather than one
+            # that finds nothing.
             cleaned["q"] = ""
-            self.search_notes = [
-                f"Nothing in “{text}” can be searched for: a search needs letters or numbers. "
-                "Every agreement the other filters allow is shown."
-            ]
+            why = query.notes or [f"Nothing in “{text}” can be searched for: a search needs letters or numbers."]
+            self.search_notes = [*why, "No search was made: every agreement the other filters allow is shown."]
         submitted = {
             code: cleaned[code]
             for code, facet in facets.BY_CODE.items()

@@ -16,10 +16,11 @@ PostgreSQL's websearch_to_tsquery, plus prefixes:
 A reference typed in any case, with or without its version or its DARS- prefix, finds its agreement first.
 
 What a search may cost is bounded, as anyone may type one: a term repeated is searched once; at most MAX_TERMS
-terms are searched; a prefix needs SHORTEST_PREFIX letters (the index's shortest prefix: one letter would read
-every word). Terms left out are named on the page (`Query.notes`). A search of exclusions alone ("-word") finds every
-agreement without them. Passages are the costliest part (snippet() and ts_headline() grow with the square of the
-matches in a long text), so they get PASSAGE_SECONDS: past it the page shows its results without them.
+terms are searched, at most MAX_PREFIXES of them prefixes (each stands for every word it starts); a prefix needs
+SHORTEST_PREFIX letters (the index's shortest prefix: one letter would read every word). Terms left out are named
+on the page (`Query.notes`). A search of exclusions alone ("-word") finds every agreement without them. Passages
+are the costliest part (snippet() and ts_headline() grow with the square of the matches in a long text), so they
+get PASSAGE_SECONDS: past it the page shows its results without them.
 
 What is indexed is one document per agreement, gathering all its versions: their titles; its reference and theirs;
 every organisation they name (applicant and data controllers, as the register wrote them, by their canonical names
@@ -58,8 +59,9 @@ NARRATIVE = [
 PASSAGE_SOURCES = [*NARRATIVE, ("organisations", "Organisations named")]
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 10
+MAX_PREFIXES = 3  # each expands to every word it starts: on PostgreSQL ranking ten two-letter prefixes took 4.5 s
 SHORTEST_PREFIX = 2
-PASSAGE_SECONDS = 1.0
+PASSAGE_SECONDS = 2.0  # PostgreSQL's ts_headline over a page of 100 long documents takes about 1 s
 
 _WORD = re.compile(r"[^\W_]+")
 _QUERY_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
@@ -121,13 +123,17 @@ class Query:
     def size(self):
         return sum(len(group) for group in self.groups) + len(self.excluded)
 
+    @property
+    def prefixes(self):
+        return sum(term.prefix for group in [*self.groups, self.excluded] for term in group)
+
 
 def parse(text):
     """The query a search box's text asks for. Anything the syntax cannot use (stray quotes, symbols) is dropped;
     what it could use but may not (see the module's docstring) is left out and named in `notes`."""
     text = (text or "").strip()[:MAX_QUERY_LENGTH]
     query, pending_or, kept = Query(text), False, False
-    short, beyond = [], []
+    short, beyond, prefixes_beyond = [], [], []
     for match in _QUERY_TOKEN.finditer(text):
         negated, phrase, bare = match.groups()
         if bare is not None:
@@ -157,11 +163,18 @@ def parse(text):
         elif query.size >= MAX_TERMS:
             beyond.append(match.group(0))
             kept = False
+        elif term.prefix and query.prefixes >= MAX_PREFIXES:
+            prefixes_beyond.append(match.group(0))
+            kept = False
         else:
             into.append(term if into is not query.groups else [term])
     if short:
         query.notes.append(
             f"Not searched: {_quoted(short)}. A word ending in * needs at least {SHORTEST_PREFIX} letters before it."
+        )
+    if prefixes_beyond:
+        query.notes.append(
+            f"Only the first {MAX_PREFIXES} words ending in * were searched, not {_quoted(prefixes_beyond)}."
         )
     if beyond:
         query.notes.append(f"Only the first {MAX_TERMS} terms were searched, not {_quoted(beyond)}.")

@@ -112,6 +112,13 @@ def chosen_pages():
         ("agreement list, a search", f"{listing}?q=hospital+admissions"),
         # A two-letter prefix matches most words of most agreements: the search's slowest kind of query.
         ("agreement list, a word and a prefix", f"{listing}?q=data+ca*"),
+        # What anyone may type, bounded by register.search: eight one-letter prefixes (left out now; on the real
+        # register they took 19 s before), and ten two-letter prefixes, 100 a page (the first three are searched).
+        ("agreement list, eight a*", f"{listing}?q=" + "+".join(["a*"] * 8)),
+        (
+            "agreement list, ten prefixes, 100 a page",
+            f"{listing}?q=ca*+da*+pa*+he*+re*+co*+in*+st*+ex*+pr*&per_page=100",
+        ),
         (f"an agreement ({agreement.file_count} files)", agreement.get_absolute_url()),
         (f"an ICB page ({counts[icb.pk].agreements} agreements)", icb.get_absolute_url()),
         ("a dataset page (the most named)", reverse("register:dataset", args=[dataset])),

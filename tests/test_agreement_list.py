@@ -367,6 +367,14 @@ def test_a_search_sorted_another_way_still_shows_its_passages(client, register):
     assert "trusted" in row.passage.text.lower()
 
 
+def test_a_search_of_one_letter_prefixes_alone_is_no_search_and_says_why(client, register):
+    response = client.get(reverse("register:agreements"), {"q": "a* b*"})
+    assert response.context["list"].total == Agreement.objects.count()
+    text = page_text(response)
+    assert "Not searched: “a*”, “b*”. A word ending in * needs at least 2 letters before it." in text
+    assert "No search was made" in text
+
+
 @pytest.mark.parametrize("text", ["!!!", "or", '""', "*"])
 def test_a_search_with_nothing_searchable_is_no_search_and_says_so(client, register, text):
     every = client.get(reverse("register:agreements")).context["list"].total
@@ -376,6 +384,7 @@ def test_a_search_with_nothing_searchable_is_no_search_and_says_so(client, regis
     assert listing.total == every > 0
     assert not listing.active  # no "Search: …" filter in use
     assert f"Nothing in “{text}” can be searched for: a search needs letters or numbers." in page_text(response)
+    assert "No search was made: every agreement the other filters allow is shown." in page_text(response)
     assert len(read_csv(client.get(reverse("register:agreements-csv"), {"q": text}))) == every
 
 

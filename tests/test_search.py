@@ -178,6 +178,9 @@ def test_what_a_search_may_cost_is_bounded_and_the_reader_told_what_was_left_out
     assert short.notes == ["Not searched: “a*”, “b*”. A word ending in * needs at least 2 letters before it."]
     # A term left out does not join its neighbours with its "or": "x a* or y" asks for x and y.
     assert search.parse("hip a* or knee").groups == [[search.Term(("hip",))], [search.Term(("knee",))]]
+    prefixes = search.parse("hip* knee* ank* foo* bar* elbow")
+    assert [group[0].words[0] for group in prefixes.groups] == ["hip", "knee", "ank", "elbow"]
+    assert prefixes.notes == ["Only the first 3 words ending in * were searched, not “foo*”, “bar*”."]
     many = search.parse(" ".join(f"w{n}" for n in range(search.MAX_TERMS + 3)))
     assert many.size == search.MAX_TERMS
     assert many.notes == [f"Only the first {search.MAX_TERMS} terms were searched, not “w10”, “w11”, “w12”."]
