@@ -235,7 +235,11 @@ class BarChart:
     rows: list  # every (label, value) given: the table shows them all, the chart the first `limit`
     left_out: int = 0  # rows given but not drawn (beyond `limit`)
     bar_height: int = BAR_HEIGHT
-    value_y: int = BAR_HEIGHT - 3  # the value's baseline, inside the bar's own SVG
+
+    @property
+    def value_y(self):
+        """The value's baseline, inside the bar's own SVG."""
+        return self.bar_height - 3
 
 
 def ranked_bars(rows, *, key, title, label_heading, value_heading, limit=10):

@@ -149,17 +149,17 @@ def parse(text):
         if not term.words:
             continue
         if negated:
-            into, said = query.excluded, term in query.excluded
+            into, item = query.excluded, term
         elif joins:
-            into, said = query.groups[-1], term in query.groups[-1]
+            into, item = query.groups[-1], term
         else:
-            into, said = query.groups, [term] in query.groups
+            into, item = query.groups, [term]
         kept = True
         if term.prefix and len(term.words[-1]) < SHORTEST_PREFIX:
             short.append(match.group(0))
             kept = False
-        elif said:
-            continue
+        elif item in into:
+            continue  # said twice
         elif query.size >= MAX_TERMS:
             beyond.append(match.group(0))
             kept = False
@@ -167,7 +167,7 @@ def parse(text):
             prefixes_beyond.append(match.group(0))
             kept = False
         else:
-            into.append(term if into is not query.groups else [term])
+            into.append(item)
     if short:
         query.notes.append(
             f"Not searched: {_quoted(short)}. A word ending in * needs at least {SHORTEST_PREFIX} letters before it."
