@@ -50,7 +50,7 @@ FACETS = [
     ),
     Facet("commercial", "For commercial purposes", "As the latest version says.", fixed=YES_NO),
     Facet("sublicensing", "Sublicensing allowed", "As the latest version says.", fixed=YES_NO),
-    Facet("files", "Files released", fixed=(("yes", "Files released"), ("no", "No files released"))),
+    Facet("files", "Files released", fixed=(("yes", "At least one"), ("no", "None"))),
     Facet("edition", "Register edition", "Listed in that edition."),
     Facet(
         "signal",

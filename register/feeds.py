@@ -253,7 +253,7 @@ def query_string(data, filterset):
 
 class AgreementQueryFeed(ChangesFeed):
     def subject(self, request):
-        filterset = listing.new_filterset(request.GET)
+        filterset = listing.filterset_reading(request.GET, ignored=[*listing.PAGE_SETTINGS, "sort"])
         if not filterset.is_valid():
             raise FeedQueryError(listing.form_errors(filterset))
         query = query_string(request.GET, filterset)

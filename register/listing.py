@@ -36,6 +36,7 @@ ORDERINGS = {
 }
 SORTABLE_COLUMNS = [("title", "Agreement"), ("organisation", "Applicant"), ("start", "DSA start")]
 SORTABLE_COLUMNS += [("end", "DSA end"), ("files", "Files released")]
+PAGE_SETTINGS = ("page", "per_page")
 NARRATIVE_FIELDS = [f"latest_version__{name}" for name, _ in search.NARRATIVE]
 
 
@@ -50,6 +51,15 @@ def page_number(text):
 
 def new_filterset(data):
     return AgreementFilter(data, queryset=Agreement.objects.all())
+
+
+def filterset_reading(data, *, ignored):
+    """The AgreementFilter of a query without the parameters in `ignored`: a download has no pages, a feed no
+    order either, so a value there that the list would refuse (`per_page=1000`) refuses neither."""
+    kept = data.copy()
+    for name in ignored:
+        kept.pop(name, None)
+    return new_filterset(kept)
 
 
 def chosen_sort(filterset):
@@ -125,6 +135,13 @@ class FacetPanel:
     label: str
     help: str
     choices: list
+    error: str = ""  # what was wrong with the value given for it, when the query was in error
+
+    @property
+    def described_by(self):
+        """The ids of its hint and its error message, for aria-describedby."""
+        ids = [f"hint_{self.code}"] if self.help else []
+        return " ".join(ids + [f"error_{self.code}"] if self.error else ids)
 
 
 @dataclass
@@ -194,6 +211,7 @@ class AgreementList:
     csv_url: str = ""
     json_url: str = ""
     errors: list = field(default_factory=list)  # (parameter, label, message)
+    field_errors: dict = field(default_factory=dict)  # parameter -> what was wrong with it, beside its box
     retry_url: str = ""
     values: dict = field(default_factory=dict)  # what each text and date box shows
     page_sizes: list = field(default_factory=lambda: [str(size) for size in PAGE_SIZES])
@@ -201,6 +219,12 @@ class AgreementList:
     @property
     def valid(self):
         return not self.errors
+
+    @property
+    def shown(self):
+        """Whether there is a list to show: always for a valid query; for one in error, the list without the part
+        in error, below the form that marks it."""
+        return self.page is not None
 
     @property
     def page_title(self):
@@ -230,21 +254,44 @@ def form_errors(filterset):
     ]
 
 
+def without_errors(data, filterset):
+    """The same query's parameters without those in error."""
+    wrong = set(filterset.form.errors)
+    return Params(data, [name for name in filterset.filters if name not in wrong])
+
+
 def without_errors_url(data, filterset, base):
     """The same query without the parameters in error, to offer as a way on."""
-    wrong = set(filterset.form.errors)
-    return Params(data, [name for name in filterset.filters if name not in wrong]).url(base)
+    return without_errors(data, filterset).url(base)
 
 
-def agreement_list(data):
-    """Everything the agreement list page shows for a query string."""
+# What a box shows of a value in error: text boxes show it as typed; a date box or a list cannot, so its message
+# repeats it.
+TYPED_BOXES = {"q", "organisation"}
+QUOTED_AT_MOST = 60
+
+
+def agreement_list(data, *, in_error=True):
+    """Everything the agreement list page shows for a query string.
+
+    A query in error gets its messages, and below them the form with each part in error marked beside its box (as
+    given) and the list the rest of the query finds: a reader corrects a date where it was typed, not by starting
+    again. `in_error=False` is that second run, which has nothing in error to leave out."""
     base = reverse("register:agreements")
     filterset = new_filterset(data)
     params = Params(data, [*filterset.filters, "page"])
     result = AgreementList(filterset=filterset, clear_url=base)
     if not filterset.is_valid():
+        rest = without_errors(data, filterset).values
+        if in_error:
+            result = agreement_list(rest, in_error=False)
         result.errors = form_errors(filterset)
         result.retry_url = without_errors_url(data, filterset, base)
+        result.field_errors = _field_errors(data, filterset)
+        for name in TYPED_BOXES & set(result.field_errors):
+            result.values[name] = data.get(name, "")
+        for panel in result.facets:
+            panel.error = result.field_errors.get(panel.code, "")
         return result
     cleaned = filterset.form.cleaned_data
     result.values = _box_values(cleaned)
@@ -275,6 +322,19 @@ def agreement_list(data):
     result.csv_url = reverse("register:agreements-csv") + download
     result.json_url = reverse("register:agreements-json") + download
     return result
+
+
+def _field_errors(data, filterset):
+    """{parameter: its messages, and the value given where its box cannot show it}."""
+    found = {}
+    for name, messages in filterset.form.errors.items():
+        text = " ".join(messages)
+        given = data.get(name, "")
+        if name not in TYPED_BOXES and given:
+            shown = given if len(given) <= QUOTED_AT_MOST else given[:QUOTED_AT_MOST] + "…"
+            text += f" You gave “{shown}”."
+        found[name] = text
+    return found
 
 
 def _box_values(cleaned):

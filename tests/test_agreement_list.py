@@ -181,6 +181,7 @@ def test_active_filters_are_listed_and_each_removable_alone(client, register):
     text = page_text(response)
     assert "Filters in use" in text
     assert "1 agreement matches" in text
+    assert "Files released: At least one" in text  # the chip names the filter and its value, once each
 
 
 def test_an_empty_result_says_why_and_how_to_widen_it(client, register):
@@ -254,9 +255,21 @@ def test_hostile_query_strings_get_a_clear_message_never_a_500(client, register,
     assert "This query cannot be run" in text
     assert message in text
     assert "<script>alert" not in response.content.decode()
-    download = client.get(reverse("register:agreements-csv"), params)
-    assert download.status_code == 400
-    assert message in download.content.decode()
+    if "per_page" not in params:  # a download has no pages: test_downloads_and_feeds_ignore_page_settings
+        download = client.get(reverse("register:agreements-csv"), params)
+        assert download.status_code == 400
+        assert message in download.content.decode()
+
+
+def test_downloads_and_feeds_ignore_page_settings(client, register):
+    query = {"files": "yes", "per_page": "1000", "page": "0"}
+    data = read_json(client.get(reverse("register:agreements-json"), query))
+    assert sorted(row["reference"] for row in data["rows"]) == listed(client, files="yes")
+    assert data["query"] == {"files": "yes"}  # what was read
+    assert client.get(reverse("register:agreements-csv"), query).status_code == 200
+    feed = client.get(reverse("register:agreements-atom"), {**query, "sort": "nonsense"})
+    assert feed.status_code == 200
+    assert client.get(reverse("register:agreements-atom"), {"files": "maybe"}).status_code == 400
 
 
 @pytest.mark.parametrize("name", ["agreements", "agreements-csv", "agreements-json"])
@@ -275,10 +288,49 @@ def test_any_page_number_gives_a_page(client, register, page):
 def test_the_error_offers_the_query_without_the_part_in_error(client, register):
     response = client.get(reverse("register:agreements"), {"dataset": "nope", "files": "yes"})
     assert response.context["list"].retry_url == reverse("register:agreements") + "?files=yes"
-    assert "Run it without the part in error , or start again with no filters ." in page_text(response)
+    text = page_text(response)
+    assert "Correct the part in error where the form marks it, go to the query without it , or start again" in text
     alone = client.get(reverse("register:agreements"), {"dataset": "nope"})
-    assert "Nothing was searched. Start again with no filters ." in page_text(alone)
+    assert "Correct the part in error where the form marks it or start again with no filters ." in page_text(alone)
     assert "<title>Error: data sharing agreements ·" in alone.content.decode()
+
+
+def test_a_query_in_error_shows_the_form_marking_it_and_the_list_without_it(client, register):
+    response = client.get(reverse("register:agreements"), {"active_on": "01/02/2024", "files": "yes", "sort": "title"})
+    assert response.status_code == 400
+    shown = response.context["list"]
+    assert sorted(row.agreement.reference for row in shown.rows) == listed(client, files="yes", sort="title")
+    body = response.content.decode()
+    assert '<a href="#id_active_on">DSA in force on</a>' in body  # the summary leads to the box
+    box = re.search(r'<input id="id_active_on"[^>]*>', body)[0]
+    assert 'aria-invalid="true"' in box
+    assert 'aria-describedby="hint_dates error_active_on"' in box
+    message = re.search(r'<p class="error-message" id="error_active_on">(.*?)</p>', body)[1]
+    assert "Enter a date as YYYY-MM-DD" in message
+    assert "You gave “01/02/2024”." in message  # a date box cannot show it
+    assert re.search(r'<option value="yes" selected>At least one', body)  # the rest of the query is kept
+    assert re.search(r'<option value="title" selected>', body)
+    assert 'aria-invalid="true"' not in body.replace(box, "")  # only the box in error is marked
+    assert response.context["feed_url"] == ""  # no feed of a query that cannot be run
+
+
+def test_a_text_in_error_stays_in_its_box_as_typed(client, register):
+    response = client.get(reverse("register:agreements"), {"organisation": "No Such <Body>", "dataset": "nope"})
+    assert response.status_code == 400
+    body = response.content.decode()
+    box = re.search(r'<input id="id_organisation"[^>]*>', body)[0]
+    assert 'value="No Such &lt;Body&gt;"' in box
+    assert 'aria-invalid="true"' in box
+    select = re.search(r'<select id="id_dataset"[^>]*>', body)[0]
+    assert 'aria-describedby="hint_dataset error_dataset" aria-invalid="true"' in select
+    assert "You gave “nope”." in re.search(r'<p class="error-message" id="error_dataset">(.*?)</p>', body)[1]
+    assert len(response.context["list"].rows) == len(listed(client))  # without both, every agreement
+
+
+def test_a_long_value_in_error_is_quoted_shortened(client, register):
+    response = client.get(reverse("register:agreements"), {"edition": "x" * 150})
+    message = response.context["list"].field_errors["edition"]
+    assert message.endswith(f"You gave “{'x' * 60}…”.")
 
 
 def test_each_query_and_page_of_the_list_has_its_own_title(client, big_register):

@@ -30,7 +30,7 @@ def agreement_detail(request, reference):
 
 
 def _export(request, fmt):
-    filterset = listing.new_filterset(request.GET)
+    filterset = listing.filterset_reading(request.GET, ignored=listing.PAGE_SETTINGS)
     if not filterset.is_valid():
         return downloads.query_error(listing.form_errors(filterset), fmt)
     sort = listing.chosen_sort(filterset)
@@ -42,7 +42,7 @@ def _export(request, fmt):
     about = {
         "source": "NHS England's register of data sharing agreements and data releases, reformatted",
         "licence": "Open Government Licence v3.0",
-        "query": downloads.applied_query(request.GET, filterset),
+        "query": downloads.applied_query(filterset.data, filterset),
     }
     return downloads.stream(fmt, downloads.AGREEMENT_COLUMNS, rows, "agreements", about)
 

@@ -123,7 +123,7 @@ class Visit:
             self.errors.append(f"failed: {request.url} ({request.failure})")
 
     def check_clean(self, expect_errors=()):
-        """Nothing fetched from elsewhere, no console errors but those expected (a 404 page's own status)."""
+        """Nothing fetched from elsewhere, no console errors but those expected (an error page's own status)."""
         assert self.elsewhere == [], f"requests to other hosts: {self.elsewhere}"
         unexpected = [error for error in self.errors if not any(part in error for part in expect_errors)]
         assert unexpected == [], f"console errors: {unexpected}"

@@ -40,6 +40,9 @@ PAGE_TYPES = [
     PageType("filtered-list", "register:agreements", query=(("organisation", "icb"), ("dataset", "dataset"))),
     PageType("search-results", "register:agreements", query=(("q", "search_words"),)),
     PageType("empty-result", "register:agreements", query=(("q", "zzyzx-no-such-word"),)),
+    PageType(
+        "query-in-error", "register:agreements", query=(("active_on", "01/02/2024"), ("dataset", "dataset")), status=400
+    ),
     PageType("agreement", "register:agreement", args=("agreement",)),
     PageType("organisation", "register:organisation", args=("organisation",)),
     PageType("organisation-list", "register:organisations"),
