@@ -9,6 +9,7 @@ edition and of the edition it is compared with (an older edition imported later 
 is compared with). The feed's author is NHS England, whose register it is.
 """
 
+import datetime
 import re
 from dataclasses import dataclass
 
@@ -245,10 +246,28 @@ class DatasetChangesFeed(ChangesFeed):
         )
 
 
-def query_string(data, filterset):
-    """The agreement list's query, without its page, size and order: what a feed of it is about."""
-    names = [name for name in filterset.filters if name not in {"sort", "per_page"}]
-    return listing.Params(data, names).url("")
+def query_values(filterset):
+    """{parameter: value} of a (valid) agreement-list query without its page, size and order, each value as the
+    list read it: an organisation by its address, whichever spelling was typed; a dataset by its address now; a date
+    as YYYY-MM-DD; the search text trimmed; a role only with an organisation. So a feed has one address and one id
+    however its query was written."""
+    cleaned = filterset.form.cleaned_data
+    values = {}
+    for name, value in cleaned.items():
+        if value in (None, "") or name in {"sort", "per_page"} or (name == "role" and not cleaned.get("organisation")):
+            continue
+        if isinstance(value, Organisation):
+            value = value.slug
+        elif isinstance(value, datetime.date):
+            value = value.isoformat()
+        values[name] = value
+    return values
+
+
+def query_string(filterset):
+    """The agreement list's query as a feed of it reads it (`query_values`), for the feed's address."""
+    values = query_values(filterset)
+    return listing.Params(values, list(values)).url("")
 
 
 class AgreementQueryFeed(ChangesFeed):
@@ -256,12 +275,8 @@ class AgreementQueryFeed(ChangesFeed):
         filterset = listing.filterset_reading(request.GET, ignored=[*listing.PAGE_SETTINGS, "sort"])
         if not filterset.is_valid():
             raise FeedQueryError(listing.form_errors(filterset))
-        query = query_string(request.GET, filterset)
-        described = ", ".join(
-            f"{name} {value}"
-            for name, value in listing.Params(request.GET, filterset.filters).values.items()
-            if name not in {"sort", "per_page", "page"}
-        )
+        query = query_string(filterset)
+        described = ", ".join(f"{name} {value}" for name, value in query_values(filterset).items())
         return Subject(
             title="What changed: agreements" + (f" ({xml_text(described)[:200]})" if described else ""),
             page=reverse("register:agreements") + query,
@@ -271,6 +286,6 @@ class AgreementQueryFeed(ChangesFeed):
         )
 
 
-def query_feed_url(data, filterset):
-    """The feed of an agreement-list query, given its query string and its (valid) AgreementFilter."""
-    return reverse("register:agreements-atom") + query_string(data, filterset)
+def query_feed_url(filterset):
+    """The feed of an agreement-list query, given its (valid) AgreementFilter."""
+    return reverse("register:agreements-atom") + query_string(filterset)

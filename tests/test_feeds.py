@@ -127,3 +127,20 @@ def test_register_text_that_xml_cannot_hold_does_not_break_a_feed(client, db):
 def test_an_empty_register_has_a_valid_empty_feed(client, db):
     root = fetch(client, reverse("register:changes-atom"))
     assert entry_titles(root) == []
+
+
+def test_a_query_feed_has_one_address_however_its_query_was_typed(client, three):
+    organisation = AgreementVersion.objects.exclude(applicant=None).first().applicant
+    canonical = f"?organisation={organisation.slug}&active_from=2020-01-01"
+    spellings = [
+        {"organisation": organisation.name.upper(), "active_from": "2020-01-01", "role": "", "sort": "title"},
+        {"active_from": "2020-01-01", "organisation": f"  {organisation.slug}  ", "per_page": "10"},
+    ]
+    for query in spellings:
+        listed = client.get(reverse("register:agreements"), query)
+        assert listed.context["feed_url"] == reverse("register:agreements-atom") + canonical
+        root = fetch(client, reverse("register:agreements-atom"), query)
+        assert root.findtext("atom:id", namespaces=NS).endswith(reverse("register:agreements") + canonical)
+        assert root.find("atom:link[@rel='self']", NS).get("href").endswith(canonical)
+    role_alone = fetch(client, reverse("register:agreements-atom"), {"role": "applicant"})
+    assert role_alone.findtext("atom:id", namespaces=NS).endswith(reverse("register:agreements"))  # it filters nothing

@@ -10,7 +10,7 @@ from register.views import changes
 def agreement_list(request):
     result = listing.agreement_list(request.GET)
     status = 200 if result.valid else 400
-    feed_url = feeds.query_feed_url(request.GET, result.filterset) if result.valid else ""
+    feed_url = feeds.query_feed_url(result.filterset) if result.valid else ""
     return render(request, "register/agreement_list.html", {"list": result, "feed_url": feed_url}, status=status)
 
 
