@@ -16,7 +16,15 @@ from django.urls import reverse
 from register import queries, search
 from register.downloads import Column
 from register.filters import LETTERS, OrganisationListFilter
-from register.listing import Choice, Params, form_errors, page_number, without_errors_url
+from register.listing import (
+    Choice,
+    Params,
+    field_errors,
+    form_errors,
+    page_number,
+    without_errors,
+    without_errors_url,
+)
 from register.models import Dataset, DatasetAlias, Organisation, OrganisationAlias
 
 PAGE_SIZE = 50
@@ -55,11 +63,18 @@ class OrganisationDirectory:
     csv_url: str = ""
     json_url: str = ""
     errors: list = field(default_factory=list)
+    field_errors: dict = field(default_factory=dict)  # parameter -> what was wrong with it, beside its box
     retry_url: str = ""
+    typed: str = ""  # what the name box shows
 
     @property
     def valid(self):
         return not self.errors
+
+    @property
+    def shown(self):
+        """Whether there is a list to show (for a query in error, the list without the part in error)."""
+        return self.page is not None
 
 
 def organisation_ids(filterset):
@@ -71,15 +86,23 @@ def organisation_ids(filterset):
     return list(filterset.qs.order_by(*FILING_ORDER).values_list("pk", flat=True))
 
 
-def organisation_directory(data):
+def organisation_directory(data, *, in_error=True):
+    """The organisations list for a query string; a query in error, as the agreement list does it
+    (`listing.agreement_list`): its messages, and the form marking them above the list without them."""
     base = reverse("register:organisations")
     filterset = OrganisationListFilter(data, queryset=Organisation.objects.all())
     params = Params(data, [*filterset.filters, "page"])
     result = OrganisationDirectory(filterset=filterset, clear_url=base)
     if not filterset.is_valid():
+        if in_error:
+            result = organisation_directory(without_errors(data, filterset).values, in_error=False)
         result.errors = form_errors(filterset)
         result.retry_url = without_errors_url(data, filterset, base)
+        result.field_errors = field_errors(data, filterset, typed_boxes={"q"})
+        if "q" in result.field_errors:
+            result.typed = data.get("q", "")
         return result
+    result.typed = filterset.form.cleaned_data.get("q") or ""
     ids = organisation_ids(filterset)
     result.total = len(ids)
     result.page = Paginator(ids, PAGE_SIZE).get_page(page_number(data.get("page")))

@@ -287,7 +287,7 @@ def agreement_list(data, *, in_error=True):
             result = agreement_list(rest, in_error=False)
         result.errors = form_errors(filterset)
         result.retry_url = without_errors_url(data, filterset, base)
-        result.field_errors = _field_errors(data, filterset)
+        result.field_errors = field_errors(data, filterset, typed_boxes=TYPED_BOXES)
         for name in TYPED_BOXES & set(result.field_errors):
             result.values[name] = data.get(name, "")
         for panel in result.facets:
@@ -324,13 +324,13 @@ def agreement_list(data, *, in_error=True):
     return result
 
 
-def _field_errors(data, filterset):
-    """{parameter: its messages, and the value given where its box cannot show it}."""
+def field_errors(data, filterset, *, typed_boxes):
+    """{parameter: its messages, and the value given unless its box shows it as typed (`typed_boxes`)}."""
     found = {}
     for name, messages in filterset.form.errors.items():
         text = " ".join(messages)
         given = data.get(name, "")
-        if name not in TYPED_BOXES and given:
+        if name not in typed_boxes and given:
             shown = given if len(given) <= QUOTED_AT_MOST else given[:QUOTED_AT_MOST] + "…"
             text += f" You gave “{shown}”."
         found[name] = text

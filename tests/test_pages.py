@@ -283,9 +283,27 @@ def test_the_organisation_list_finds_nothing_for_a_search_with_no_words(client, 
 
 
 def test_the_organisation_list_rejects_an_unknown_type_clearly(client, register):
-    response = client.get(reverse("register:organisations"), {"kind": "spaceship", "letter": "?"})
+    response = client.get(reverse("register:organisations"), {"kind": "spaceship", "letter": "?", "q": "bolton"})
     assert response.status_code == 400
     assert "Select a valid choice" in page_text(response)
+    # The form stays, marking what was wrong, above what the rest of the query finds.
+    shown = response.context["list"]
+    assert shown.total == client.get(reverse("register:organisations"), {"q": "bolton"}).context["list"].total > 0
+    body = response.content.decode()
+    assert '<a href="#id_kind">Type</a>' in body
+    assert '<a href="#id_letter">Starting with</a>' in body
+    assert 'aria-describedby="error_kind" aria-invalid="true"' in re.search(r'<select id="id_kind"[^>]*>', body)[0]
+    assert "You gave “spaceship”." in re.search(r'<p class="error-message" id="error_kind">(.*?)</p>', body)[1]
+    assert 'value="bolton"' in re.search(r'<input id="id_q"[^>]*>', body)[0]
+
+
+def test_the_organisation_list_keeps_a_name_in_error_as_typed(client, register):
+    response = client.get(reverse("register:organisations"), {"q": "<b>" + "x" * 200})
+    assert response.status_code == 400
+    box = re.search(r'<input id="id_q"[^>]*>', response.content.decode())[0]
+    assert 'value="&lt;b&gt;xxx' in box
+    assert 'aria-invalid="true"' in box
+    assert response.context["list"].total == Organisation.objects.count()
 
 
 def test_the_dataset_list_and_a_dataset_page_say_who_receives_it_and_how(client, register):

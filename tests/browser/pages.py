@@ -46,6 +46,7 @@ PAGE_TYPES = [
     PageType("agreement", "register:agreement", args=("agreement",)),
     PageType("organisation", "register:organisation", args=("organisation",)),
     PageType("organisation-list", "register:organisations"),
+    PageType("organisation-list-in-error", "register:organisations", query=(("kind", "spaceship"),), status=400),
     PageType("icb", "register:organisation", args=("icb",)),
     PageType("icb-list", "register:icbs"),
     PageType("dataset", "register:dataset", args=("dataset",)),
