@@ -234,7 +234,7 @@ class AgreementList:
             return "Error: data sharing agreements"
         title = "Data sharing agreements"
         if self.active:
-            title += ": " + "; ".join(f"{active.label} {active.value}" for active in self.active)
+            title += " (" + "; ".join(f"{active.label}: {active.value}" for active in self.active) + ")"
         if self.page is not None and self.page.paginator.num_pages > 1:
             title += f", page {self.page.number} of {self.page.paginator.num_pages}"
         return title

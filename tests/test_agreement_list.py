@@ -339,9 +339,12 @@ def test_each_query_and_page_of_the_list_has_its_own_title(client, big_register)
 
     assert title() == "Data sharing agreements, page 1 of 6"
     assert title(page="2") == "Data sharing agreements, page 2 of 6"
-    assert title(commercial="yes", per_page="100") == "Data sharing agreements: For commercial purposes Yes"
+    assert title(commercial="yes", per_page="100") == "Data sharing agreements (For commercial purposes: Yes)"
+    assert (
+        title(files="no", q="data", per_page="100") == "Data sharing agreements (Search: “data”; Files released: None)"
+    )
     searched = title(q="<b>x</b>")
-    assert searched.startswith("Data sharing agreements: Search “&lt;b&gt;x&lt;/b&gt;”")
+    assert searched.startswith("Data sharing agreements (Search: “&lt;b&gt;x&lt;/b&gt;”)")
 
 
 # --- Many agreements: pages and query counts --------------------------------------------------------------------
