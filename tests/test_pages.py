@@ -135,6 +135,26 @@ def test_an_agreement_is_cited_as_its_register_names_it_and_a_synthetic_one_says
     assert (synthetic in pages[0].content.decode()) == (register_kind == Edition.Register.SYNTHETIC)
 
 
+def test_an_organisation_with_one_agreement_is_not_offered_to_filter_it(client, db, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    factories.agreement("DARS-NIC-500012-EEEEE", applicant="Leeds City Council")
+    text = page_text(client.get(reverse("register:organisation", args=["leeds-city-council"])))
+    assert "See it in the agreement list · Download it: CSV · JSON" in text
+    assert "these 1 agreement" not in text
+    factories.agreement("DARS-NIC-500013-FFFFF", applicant="Leeds City Council")
+    text = page_text(client.get(reverse("register:organisation", args=["leeds-city-council"])))
+    assert "Filter, search and sort these 2 agreements · Download them: CSV · JSON" in text
+
+
+def test_a_text_without_a_version_number_is_headed_without_one(client, db):
+    factories.agreement("NIC-56039-T9H7X", versions=[""])
+    html = client.get(reverse("register:agreement", args=["NIC-56039-T9H7X"])).content.decode()
+    assert "<h2>What the data is for</h2>" in html
+    factories.agreement("DARS-NIC-500014-GGGGG", versions=("1.0", "2.3"))
+    html = client.get(reverse("register:agreement", args=["DARS-NIC-500014-GGGGG"])).content.decode()
+    assert "<h2>What the data is for (version 2.3)</h2>" in html
+
+
 def test_organisation_and_dataset_pages_are_cited_with_the_newest_edition_counted(client, db):
     older = factories.edition("2017-11", register=Edition.Register.RELEASE, month=datetime.date(2017, 11, 1))
     newer = factories.edition("2025-11", register=Edition.Register.DATA_USES)

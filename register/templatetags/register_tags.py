@@ -11,7 +11,12 @@ from register.text import blocks
 
 register = template.Library()
 
-_LIST_TAGS = {"numbered": ("ol", ""), "lettered": ("ol", ' type="a"'), "bullets": ("ul", "")}
+_LIST_TAGS = {
+    "numbered": ("ol", ""),
+    "lettered": ("ol", ' type="a"'),
+    "roman": ("ol", ' type="i"'),
+    "bullets": ("ul", ""),
+}
 
 
 @register.filter
