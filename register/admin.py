@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from register import actions, signals
-from register.admin_base import ReadOnlyAdmin
+from register.admin_base import REGISTER_TEXT, ReadOnlyAdmin, keep_untouched_text
 from register.models import (
     Agreement,
     AgreementFacet,
@@ -40,15 +40,27 @@ admin.site.site_title = "Register curators"
 admin.site.index_title = "Curate the register"
 
 
+class TextInline(admin.TabularInline):
+    """An inline whose forms AuditedAdmin.save_formset saves: long texts compared as AuditedAdmin's are."""
+
+    formfield_overrides = REGISTER_TEXT
+
+
 class AuditedAdmin(admin.ModelAdmin):
-    """Saves, inline saves and deletes through register.actions, so each is audited."""
+    """Saves, inline saves and deletes through register.actions, so each is audited. A long text counts as
+    changed only when its words are (`admin_base.RegisterText`): only what a curator changed is marked corrected."""
+
+    formfield_overrides = REGISTER_TEXT
 
     def save_model(self, request, obj, form, change):
+        keep_untouched_text(form, obj)
         actions.save_curated(obj, request.user, form.changed_data, adding=not change)
 
     def save_formset(self, request, form, formset, change):
         # Keyed by identity: unsaved model instances cannot be hashed.
         changed = {id(inline_form.instance): inline_form.changed_data for inline_form in formset.forms}
+        for inline_form in formset.forms:
+            keep_untouched_text(inline_form, inline_form.instance)
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
             actions.delete_curated(obj, request.user)
@@ -98,7 +110,7 @@ class SpellingFormSet(forms.BaseInlineFormSet):
             seen[key] = spelling
 
 
-class OrganisationAliasInline(admin.TabularInline):
+class OrganisationAliasInline(TextInline):
     model = OrganisationAlias
     formset = SpellingFormSet
     fields = ["spelling", "first_edition"]
@@ -214,7 +226,7 @@ class DatasetFormerSlugAdmin(FormerSlugAdmin):
     search_fields = ["slug", "dataset__name"]
 
 
-class DatasetAliasInline(admin.TabularInline):
+class DatasetAliasInline(TextInline):
     model = DatasetAlias
     formset = SpellingFormSet
     fields = ["spelling"]
@@ -285,7 +297,7 @@ class DatasetAdmin(AuditedAdmin):
         return f"{dataset.name} (named on {dataset.use_count} {versions})"
 
 
-class AgreementVersionInline(admin.TabularInline):
+class AgreementVersionInline(TextInline):
     model = AgreementVersion
     fk_name = "agreement"
     fields = ["reference", "title", "applicant", "dsa_start", "dsa_end", "first_edition", "last_edition"]
@@ -314,14 +326,14 @@ class AgreementAdmin(AuditedAdmin):
         return obj.latest_version.applicant if obj.latest_version else ""
 
 
-class VersionControllerInline(admin.TabularInline):
+class VersionControllerInline(TextInline):
     model = VersionController
     fields = ["position", "organisation", "spelling"]
     autocomplete_fields = ["organisation"]
     extra = 0
 
 
-class DatasetUseInline(admin.TabularInline):
+class DatasetUseInline(TextInline):
     model = DatasetUse
     fields = [
         "position",
@@ -338,7 +350,7 @@ class DatasetUseInline(admin.TabularInline):
     extra = 0
 
 
-class FileReleaseInline(admin.TabularInline):
+class FileReleaseInline(TextInline):
     model = FileRelease
     fk_name = "version"
     fields = ["file_reference", "dataset", "month", "opt_outs_applied", "opt_outs_text"]

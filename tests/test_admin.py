@@ -22,6 +22,7 @@ from register.models import (
 )
 from register.signals import store as signal_store
 from tests import factories
+from tests.admin_forms import change_form_data
 from tests.importing import small_register, write_register
 
 
@@ -113,6 +114,33 @@ def test_curator_edit_is_recorded_with_before_and_after_and_marked_curated(curat
     ]
     history = curator_client.get(admin_url(AuditEntry, "change", entry.pk))
     assert "A corrected title" in history.content.decode()
+
+
+def test_texts_sent_back_untouched_are_not_corrections(curator_client, seed_data):
+    """A browser sends a text box's lines ending CRLF: line endings alone are not a curator's correction."""
+    version = AgreementVersion.objects.get(reference="DARS-NIC-616054-M4C8K")
+    texts = {"objectives": "First line.\nSecond line.", "processing_activities": "a. one\nb. two\r\nc. three"}
+    AgreementVersion.objects.filter(pk=version.pk).update(**texts)
+    url = admin_url(AgreementVersion, "change", version.pk)
+    data = change_form_data(curator_client.get(url), title="A corrected title")
+    as_sent = {
+        key: value.replace("\r\n", "\n").replace("\n", "\r\n") if isinstance(value, str) else value
+        for key, value in data.items()
+    }
+    assert as_sent["objectives"] == "First line.\r\nSecond line."
+    response = curator_client.post(url, as_sent)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    version.refresh_from_db()
+    assert version.curated_fields == ["title"]
+    assert (version.objectives, version.processing_activities) == tuple(texts.values())  # byte for byte
+    entry = AuditEntry.objects.get(object_id=str(version.pk), content_type__model="agreementversion")
+    assert set(entry.changes) == {"title"}
+    # A text a curator did change is stored with the register's line endings.
+    data = change_form_data(curator_client.get(url), objectives="Corrected.\r\nTwo lines.")
+    assert curator_client.post(url, data).status_code == 302
+    version.refresh_from_db()
+    assert version.objectives == "Corrected.\nTwo lines."
+    assert version.curated_fields == ["objectives", "title"]
 
 
 def test_audit_entries_cannot_be_changed_or_deleted_even_by_a_superuser(client, seed_data):
