@@ -163,6 +163,11 @@ class OrganisationAdmin(AuditedAdmin):
     def spellings(self, obj):
         return obj.spelling_count
 
+    merge_hint = (
+        "Where one has an ODS code (shown after its type), keep that one: it is the NHS's own entry, with the name "
+        "the NHS uses."
+    )
+
     def merge_label(self, organisation):
         code = f", {organisation.ods_code}" if organisation.ods_code else ""
         return f"{organisation.name} ({organisation.get_kind_display()}{code})"
@@ -180,11 +185,9 @@ def merge_view(model_admin, request, queryset, action, merge):
         model_admin.message_user(request, f"Select at least two {opts.verbose_name_plural} to merge.", messages.WARNING)
         return None
     target_id = request.POST.get("merge_target")
-    if target_id and "confirm" in request.POST:
-        target = next((entry for entry in chosen if str(entry.pk) == target_id), None)
-        if target is None:
-            model_admin.message_user(request, f"Choose which {opts.verbose_name} to keep.", messages.ERROR)
-            return None
+    target = next((entry for entry in chosen if str(entry.pk) == target_id), None)
+    confirmed = "confirm" in request.POST
+    if confirmed and target is not None:
         for source in chosen:
             if source.pk != target.pk:
                 merge(source, target, request.user)
@@ -192,6 +195,8 @@ def merge_view(model_admin, request, queryset, action, merge):
         kind = opts.verbose_name if merged == 1 else opts.verbose_name_plural
         model_admin.message_user(request, f"Merged {merged} {kind} into {target.name}.", messages.SUCCESS)
         return None
+    # Nothing is chosen for the curator: keeping the wrong one folds, say, the NHS's own entry into a misspelling.
+    error = f"Choose which {opts.verbose_name} to keep: nothing was merged." if confirmed else ""
     return render(
         request,
         "admin/register/merge_confirm.html",
@@ -199,6 +204,8 @@ def merge_view(model_admin, request, queryset, action, merge):
             **model_admin.admin_site.each_context(request),
             "title": f"Merge {opts.verbose_name_plural}",
             "entries": [(entry, model_admin.merge_label(entry)) for entry in chosen],
+            "error": error,
+            "hint": model_admin.merge_hint,
             "action": action,
             "opts": opts,
             "changelist": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
@@ -291,6 +298,8 @@ class DatasetAdmin(AuditedAdmin):
         pages = ((reverse("admin:register_dataset_change", args=[dataset.pk]), dataset.name) for dataset in others)
         links = format_html_join(", ", '<a href="{}">{}</a>', pages)
         return format_html("{} (merge them from the list of datasets if they are one)", links)
+
+    merge_hint = "Keep the one whose name the register uses now."
 
     def merge_label(self, dataset):
         versions = "version" if dataset.use_count == 1 else "versions"

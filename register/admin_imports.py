@@ -6,26 +6,37 @@ workbook neither holds up the request nor swells a web worker; the status page r
 `<meta http-equiv="refresh">` (no JavaScript) until the import has finished, then shows its report.
 """
 
+import hashlib
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.text import get_valid_filename
 
 from register.admin_base import ReadOnlyAdmin
-from register.editions import CODE
+from register.editions import CODE, edition_from_name
 from register.import_report import KINDS, OUTCOMES
-from register.importing import process_gone, start_run, upload_dir
+from register.importing import already_imported, process_gone, start_run, upload_dir
 from register.models import ImportRun, VersionContent, VersionListing
 
 REFRESH_SECONDS = 3
 
 
 def megabytes(size):
-    return f"{size / (1024 * 1024):.1f} MB"
+    """A size in megabytes of 1,000,000 bytes, as file managers write them."""
+    return f"{size / 1_000_000:,.1f} MB"
+
+
+def upload_sha256(upload):
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 class UploadForm(forms.Form):
@@ -52,9 +63,23 @@ class UploadForm(forms.Form):
         if upload.size > limit:
             raise forms.ValidationError(
                 f"The file is {megabytes(upload.size)}; this page accepts files up to {megabytes(limit)}. "
-                "Import larger files with `manage.py import_register` on the server."
+                "Import larger files on the server, with the import_register command."
             )
         return upload
+
+    def clean(self):
+        """An edition is needed before the upload is accepted: given, or in the file's name, or the file is one
+        already imported (its import then says so, and changes nothing)."""
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        needs_edition = upload and not cleaned.get("edition") and "edition" not in self.errors
+        if needs_edition and edition_from_name(upload.name) is None and not already_imported(upload_sha256(upload)):
+            self.add_error(
+                "edition",
+                f"The file name “{upload.name}” does not say which month the register covers: give the "
+                "edition, as YYYY-MM.",
+            )
+        return cleaned
 
 
 @admin.register(ImportRun)
@@ -83,6 +108,8 @@ class ImportRunAdmin(admin.ModelAdmin):
         return redirect("admin:register_importrun_upload")
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        if not object_id.isdigit():
+            raise Http404("No import run has this number.")
         return redirect("admin:register_importrun_status", run_id=object_id)
 
     def upload_view(self, request):

@@ -43,7 +43,8 @@ def edition_code(file_name, given=None):
     if code is None:
         raise RegisterFileError(
             "the file name does not say which month the register covers (expected "
-            "datausesregister_<month><year>.xlsx, e.g. datausesregister_nov2025.xlsx): give it with --edition YYYY-MM",
+            "datausesregister_<month><year>.xlsx, e.g. datausesregister_nov2025.xlsx): give the edition as YYYY-MM "
+            "(--edition on the command line, the Edition box on the upload page)",
             file=file_name,
         )
     return code

@@ -43,15 +43,17 @@ def import_register_file(path, edition=None, dry_run=False, progress=None, sourc
     path = Path(path)
     clock = clock or StageClock()
     source_name = source_name or path.name
-    code = edition_code(source_name, edition)
+    if edition:
+        edition_code(source_name, edition)  # a given edition that is not a month is an error, even for a known file
     clock.start("checking the file (sha256, already imported?)")
     sha256 = file_sha256(path)
-    same = Edition.objects.filter(sha256=sha256).first()
-    if same:  # known before reading a byte of it: the same file changes nothing
+    same = already_imported(sha256)
+    if same:  # known before reading a byte of it, whatever its name: the same file changes nothing
         report = ImportReport(file=source_name, edition=same.code, register=same.register, dry_run=dry_run)
         report.already_imported = True
         clock.stop()
         return report
+    code = edition_code(source_name, edition)
     known = frozenset(OrganisationAlias.objects.values_list("key", flat=True))
     clock.start("reading the file into records")
     try:
@@ -70,6 +72,11 @@ def import_register_file(path, edition=None, dry_run=False, progress=None, sourc
         clock=clock,
         started=started,
     )
+
+
+def already_imported(sha256):
+    """The edition imported from the file with this sha256, or None."""
+    return Edition.objects.filter(sha256=sha256).first()
 
 
 def upload_dir():

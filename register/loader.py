@@ -774,7 +774,8 @@ def load(contents, *, code, source_name, sha256, dry_run=False, progress=None, n
             if clash:
                 raise RegisterFileError(
                     f"edition {code} is already loaded, from a different file ({clash.source_name}, imported "
-                    f"{clash.imported_at:%Y-%m-%d %H:%M}); give another edition code with --edition",
+                    f"{clash.imported_at:%Y-%m-%d %H:%M}); give another edition code (--edition on the command line, "
+                    "the Edition box on the upload page)",
                     file=source_name,
                 )
             edition = Edition.objects.create(

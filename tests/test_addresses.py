@@ -145,6 +145,13 @@ def test_curators_merge_datasets_in_the_admin_and_the_old_address_redirects(cura
     assert "Keep which dataset?" in ask.content.decode()
     assert f"{TWIN} (named on 1 version)" in ask.content.decode()
     assert Dataset.objects.filter(pk=twin.pk).exists()  # nothing happens until the curator confirms
+    assert " checked" not in ask.content.decode()  # nothing is chosen for the curator
+    unchosen = curator_client.post(
+        changelist, {"action": "merge_datasets", "_selected_action": chosen, "confirm": "yes"}
+    )
+    assert unchosen.status_code == 200
+    assert "Choose which dataset to keep: nothing was merged." in unchosen.content.decode()
+    assert Dataset.objects.filter(pk=twin.pk).exists()
 
     done = curator_client.post(
         changelist, {"action": "merge_datasets", "_selected_action": chosen, "merge_target": kept.pk, "confirm": "yes"}

@@ -53,6 +53,8 @@ def test_sign_in_is_locked_after_five_failures_even_with_the_right_password(clie
     assert "Sign-in locked: too many failed attempts" in text
     assert "5 failed attempts to sign in as curator from your address" in text
     assert "locked for 15 minutes after the last failed attempt" in text
+    assert "permission" not in text  # nothing about what an account signed in may see: nobody is
+    assert "<title>Sign-in locked | Register curators</title>" in locked.content.decode()
     right = sign_in(client, login_url, PASSWORD)
     assert right.status_code == 429
     assert not signed_in(client)

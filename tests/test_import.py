@@ -350,12 +350,16 @@ def test_bad_input_changes_nothing_and_says_what_is_wrong_where(tmp_path, make):
 
 def test_a_file_without_a_month_in_its_name_needs_an_edition(tmp_path):
     path = write_register(small_register(), tmp_path, name="register.xlsx")
-    with pytest.raises(CommandError, match="--edition YYYY-MM"):
+    with pytest.raises(CommandError, match=r"give the edition as YYYY-MM \(--edition on the command line"):
         run(path)
     with pytest.raises(CommandError, match="not a month"):
         run(path, "--edition", "November")
     run(path, "--edition", "2025-10")
     assert Edition.objects.filter(code="2025-10").exists()
+    # Once imported, the same bytes need no edition, whatever their name: they change nothing, and say so.
+    assert "already imported as edition 2025-10: nothing changed" in run(path.rename(tmp_path / "copy.xlsx"))
+    with pytest.raises(CommandError, match="not a month"):
+        run(path.with_name("copy.xlsx"), "--edition", "November")  # a wrong edition is still wrong
 
 
 def test_an_edition_code_already_used_by_another_file_is_refused(tmp_path):

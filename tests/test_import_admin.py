@@ -1,6 +1,7 @@
 """The admin upload page: curators import a file and follow it to its report; nobody else can; big files are refused."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -50,6 +51,8 @@ def test_a_curator_uploads_a_register_and_reads_its_report(curator_client, curat
     assert f"Files {register.counts['files']:,} 0 0 0" in text  # grouped in thousands, as the command prints it
     assert "Rows skipped (1)" in text
     assert 'http-equiv="refresh"' not in page.content.decode()  # finished: no more refreshing
+    assert '<ol class="breadcrumbs">' in page.content.decode()  # Django's own breadcrumbs, styled as its pages'
+    assert "/static/css/admin.css" in page.content.decode()  # long file names wrap (static/css/admin.css)
 
 
 def test_a_dry_run_upload_saves_nothing(curator_client, tmp_path):
@@ -132,10 +135,50 @@ def test_the_edition_field_must_be_a_month(curator_client, tmp_path):
     assert not ImportRun.objects.exists()
 
 
+def test_a_file_whose_name_gives_no_month_needs_an_edition_before_it_is_accepted(curator_client, tmp_path):
+    path = write_register(small_register(), tmp_path)
+    renamed = path.rename(tmp_path / "register.xlsx")
+    response = upload(curator_client, renamed)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<title>Error: " in body
+    assert "Please correct the error below." in body
+    message = "The file name “register.xlsx” does not say which month the register covers: give the edition"
+    assert message in page_text(response)
+    box = re.search(r'<input type="text" name="edition"[^>]*>', body)[0]
+    error_id = re.search(r'aria-describedby="[^"]*(id_edition_error)', box)[1]
+    assert f'<ul class="errorlist" id="{error_id}">' in body  # the message is announced with its box
+    assert not ImportRun.objects.exists()
+    assert upload(curator_client, renamed, edition="2025-10").status_code == 302
+    assert ImportRun.objects.get().status == ImportRun.Status.DONE
+
+
+def test_a_file_already_imported_is_recognised_whatever_its_name(curator_client, tmp_path):
+    path = write_register(small_register(), tmp_path)
+    upload(curator_client, path)
+    renamed = path.rename(tmp_path / "copy of the register.xlsx")
+    response = upload(curator_client, renamed)  # no edition, none in the name: the same bytes need none
+    assert response.status_code == 302
+    text = page_text(curator_client.get(response["Location"]))
+    assert "already imported as edition 2025-10" in text
+
+
+@pytest.mark.parametrize("address", ["abc/change/", "1%2F/change/", "abc/status/"])
+def test_an_import_run_address_that_is_not_a_number_is_not_found(curator_client, address):
+    response = curator_client.get(reverse("admin:register_importrun_changelist") + address)
+    assert response.status_code in (302, 404)
+    if response.status_code == 302:  # the admin's own redirect of an unknown path, to a change page
+        assert curator_client.get(response["Location"]).status_code == 404
+
+
 def test_staff_who_are_not_curators_cannot_upload(client, tmp_path):
     outsider = User.objects.create_user("outsider", "o@example.org", "a-long-test-password", is_staff=True)
     client.force_login(outsider)
-    assert client.get(reverse("admin:register_importrun_upload")).status_code == 403
+    refused = client.get(reverse("admin:register_importrun_upload"))
+    assert refused.status_code == 403
+    text = page_text(refused)
+    assert "Your account may not open this page or do this." in text  # a page that says why, not a bare 403
+    assert f'<a href="{reverse("admin:index")}">the curators\' pages</a>' in refused.content.decode()
     assert upload(client, write_register(small_register(), tmp_path)).status_code == 403
     assert not ImportRun.objects.exists()
     assert reverse("admin:register_importrun_upload") not in client.get(reverse("admin:index")).content.decode()
