@@ -182,7 +182,7 @@ WHITENOISE_USE_FINDERS = not HASHED_STATIC
 
 # Uploaded register files are streamed to disk above this size and refused above DATA_UPLOAD_MAX_FILE_SIZE.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-REGISTER_UPLOAD_MAX_BYTES = int(os.environ.get("REGISTER_UPLOAD_MAX_BYTES", str(100 * 1024 * 1024)))
+REGISTER_UPLOAD_MAX_BYTES = int(os.environ.get("REGISTER_UPLOAD_MAX_BYTES", str(100_000_000)))  # 100 MB
 # Where register files uploaded in the admin are kept, and whether their import runs in the request (tests)
 # instead of in a separate process.
 REGISTER_UPLOAD_DIR = Path(os.environ.get("REGISTER_UPLOAD_DIR", BASE_DIR / "var" / "uploads"))
