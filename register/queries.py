@@ -244,6 +244,14 @@ class AgreementSummary:
     controllers: list  # VersionController rows of the latest version
 
     @property
+    def earliest_start(self):
+        """The earliest DSA start of any version, when before the latest version's: a renewal's dates alone read
+        as if the agreement began then (DARS-NIC-616054-M4C8K's latest version starts in 2026; its first, 2022)."""
+        first = min((version.dsa_start for version in self.versions if version.dsa_start), default=None)
+        latest = self.latest.dsa_start
+        return first if first and latest and first < latest else None
+
+    @property
     def citation(self):
         latest = self.latest
         return citations.citation(

@@ -155,6 +155,23 @@ def test_a_text_without_a_version_number_is_headed_without_one(client, db):
     assert "<h2>What the data is for (version 2.3)</h2>" in html
 
 
+def test_a_renewals_dates_say_when_the_earliest_version_began(client, db):
+    factories.agreement(
+        "DARS-NIC-500015-HHHHH",
+        versions=[
+            {"version": "0.3", "dsa_start": datetime.date(2022, 11, 18), "dsa_end": datetime.date(2025, 11, 17)},
+            {"version": "0.7", "dsa_start": datetime.date(2026, 6, 5), "dsa_end": datetime.date(2029, 6, 4)},
+        ],
+    )
+    text = page_text(client.get(reverse("register:agreement", args=["DARS-NIC-500015-HHHHH"])))
+    assert "2026-06-05 to 2029-06-04 (latest version); earliest start of any version: 2022-11-18" in text
+    assert "The applicant, controllers, dates, and commercial and sublicensing terms are the latest version's." in text
+    factories.agreement("DARS-NIC-500016-JJJJJ", versions=("1.0", "2.0"))  # the same dates: nothing to add
+    text = page_text(client.get(reverse("register:agreement", args=["DARS-NIC-500016-JJJJJ"])))
+    assert "2023-04-01 to 2026-03-31" in text
+    assert "earliest start" not in text
+
+
 def test_organisation_and_dataset_pages_are_cited_with_the_newest_edition_counted(client, db):
     older = factories.edition("2017-11", register=Edition.Register.RELEASE, month=datetime.date(2017, 11, 1))
     newer = factories.edition("2025-11", register=Edition.Register.DATA_USES)
