@@ -17,6 +17,7 @@ from register.models import (
     AgreementVersion,
     Dataset,
     DatasetUse,
+    Edition,
     FileRelease,
     Organisation,
     VersionController,
@@ -242,6 +243,19 @@ class AgreementSummary:
     applicant_types: list
     datasets: list
     controllers: list  # VersionController rows of the latest version
+
+    @property
+    def from_quarterly_register(self):
+        """Whether the newest edition listing it is one of the older quarterly registers."""
+        edition = self.agreement.last_edition
+        return edition is not None and edition.register == Edition.Register.RELEASE
+
+    @property
+    def not_given(self):
+        """What the page says for a value the register does not give. The older quarterly register has no
+        columns for titles, controllers, DSA dates, commercial or sublicensing terms, or the common law duty: for
+        an agreement only it lists, "Not stated" would read as if NHS Digital had left a cell empty."""
+        return "Not given: the quarterly register has no such column" if self.from_quarterly_register else "Not stated"
 
     @property
     def earliest_start(self):

@@ -172,6 +172,31 @@ def test_a_renewals_dates_say_when_the_earliest_version_began(client, db):
     assert "earliest start" not in text
 
 
+def test_values_the_quarterly_register_has_no_column_for_are_not_given_not_unstated(client, db):
+    quarter = factories.edition("2017-11", register=Edition.Register.RELEASE, month=datetime.date(2017, 11, 1))
+    agreement = factories.agreement("NIC-56039-T9H7X", versions=[""], dsa_start=None, dsa_end=None, editions=[quarter])
+    agreement.versions.update(
+        commercial=None,
+        commercial_text="",
+        sublicensing=None,
+        sublicensing_text="",
+        controllers_text="",
+        controller_arrangement="",
+    )
+    agreement.versions.get().controller_links.all().delete()
+    html = client.get(reverse("register:agreement", args=["NIC-56039-T9H7X"])).content.decode()
+    gap = "Not given: the quarterly register has no such column"
+    for label in (
+        "Data controller(s)",
+        "Sole or joint data controller",
+        "Data sharing agreement (DSA) runs",
+        "For commercial purposes",
+        "Sublicensing allowed",
+    ):
+        assert f"<dt>{label}</dt><dd>{gap}</dd>" in html, label
+    assert "Not stated" not in page_text(client.get(reverse("register:agreement", args=["NIC-56039-T9H7X"])))
+
+
 def test_organisation_and_dataset_pages_are_cited_with_the_newest_edition_counted(client, db):
     older = factories.edition("2017-11", register=Edition.Register.RELEASE, month=datetime.date(2017, 11, 1))
     newer = factories.edition("2025-11", register=Edition.Register.DATA_USES)
