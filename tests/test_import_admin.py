@@ -86,6 +86,26 @@ def test_a_running_import_page_refreshes_itself(curator_client, curator):
     assert "Stopped" not in page_text(response)
 
 
+def test_a_disagreement_with_a_curator_shows_what_differs_not_two_whole_texts(curator_client, curator):
+    paragraphs = [f"Paragraph {number} of a long processing text, unchanged." for number in range(40)]
+    curated = "\n".join(paragraphs)
+    register = "\n".join([*paragraphs[:20], "Paragraph 20 as the register <now> words it.", *paragraphs[21:]])
+    disagreement = {"model": "AgreementVersion", "object": "DARS-NIC-1-A-v1", "id": 1, "field": "processing_activities"}
+    run = ImportRun.objects.create(
+        user=curator,
+        original_name="datausesregister_dec2025.xlsx",
+        status=ImportRun.Status.DONE,
+        report={"counts": {}, "disagreements": [{**disagreement, "curated": curated, "register": register}]},
+    )
+    body = curator_client.get(reverse("admin:register_importrun_status", args=[run.pk])).content.decode()
+    assert "as the register <" not in body  # escaped
+    assert '<ins><span class="visually-hidden">[added: </span>Paragraph 20 as the register &lt;now&gt; words' in body
+    assert '<del><span class="visually-hidden">[removed: </span>Paragraph 20 of a long' in body
+    assert "[… 19 unchanged paragraphs …]" in body
+    assert "[… 18 unchanged paragraphs …]" in body
+    assert body.count("long processing text, unchanged.") == 3  # the one replaced, and one either side of it
+
+
 def test_an_import_whose_process_died_says_it_stopped_and_changed_nothing(curator_client, curator):
     ended = subprocess.Popen([sys.executable, "-c", "pass"])
     ended.wait()  # reaped: its pid no longer names a process

@@ -9,7 +9,7 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from register.differences import DELETED, ELIDED, INSERTED
+from register.differences import DELETED, ELIDED, INSERTED, elide, text_difference
 
 register = template.Library()
 
@@ -50,6 +50,13 @@ def difference(paragraphs):
         body = mark_safe("".join(str(_segment(segment)) for segment in paragraph.segments))
         parts.append(format_html('<p class="{}">{}</p>', css, body))
     return mark_safe("".join(parts))
+
+
+@register.filter
+def changes_from(before, after):
+    """What changed from `before` to `after`, word by word, long unchanged stretches left out: for a 26,000-character
+    text that differs in a line (the import report's disagreements with a curator)."""
+    return difference(elide(text_difference(str(before or ""), str(after or ""))))
 
 
 @register.filter
