@@ -117,7 +117,8 @@ class Organisation(Curated):
         blank=True,
         on_delete=models.PROTECT,
         related_name="predecessors",
-        help_text="What replaced it: a CCG's sub-ICB location.",
+        help_text="What replaced it: a CCG's sub-ICB location, or the CCG it merged into (whose own successor then "
+        "leads on, as NHS Central Manchester CCG's does through NHS Manchester CCG).",
     )
 
     objects = NaturalKeyManager("slug")
