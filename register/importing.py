@@ -7,6 +7,7 @@ back, so nothing changed. The process is looked up on the machine serving the pa
 started it (one web container, as in compose.yaml).
 """
 
+import contextlib
 import hashlib
 import os
 import subprocess
@@ -148,5 +149,19 @@ def execute_run(run_id):
         run.status, run.progress, run.report = ImportRun.Status.DONE, "", report.as_dict()
         run.edition = None if report.dry_run else Edition.objects.filter(code=report.edition).first()
     run.finished_at = timezone.now()
+    if run.status == ImportRun.Status.FAILED or run.dry_run or (run.report or {}).get("already_imported"):
+        discard_upload(run)
     run.save()
     return run
+
+
+def discard_upload(run):
+    """Remove the stored file of a run that changed nothing (it failed, was a dry run, or was imported before):
+    only an edition's own file is worth keeping, and junk must not fill the disk. Its log and report stay."""
+    path = Path(run.file_path) if run.file_path else None
+    if path is None or upload_dir().resolve() not in path.resolve().parents:
+        return
+    path.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        path.parent.rmdir()  # run-N/, now empty
+    run.file_path = ""

@@ -586,7 +586,11 @@ class ImportRun(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     original_name = models.CharField(max_length=255)
-    file_path = models.CharField(max_length=500, help_text="Where the upload is kept on the server.")
+    file_path = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Where the upload is kept on the server; empty once removed (a run that changed nothing).",
+    )
     size = models.PositiveBigIntegerField(default=0)
     edition_code = models.CharField(max_length=40, blank=True, help_text="As the curator gave it, if they did.")
     dry_run = models.BooleanField(default=False)

@@ -4,6 +4,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -73,6 +74,24 @@ def test_a_bad_file_is_reported_on_the_status_page(curator_client, tmp_path):
     assert "datausesregister_oct2025.xlsx: not an Excel workbook or a CSV file" in text
     assert "Nothing was changed" in text
     assert not Edition.objects.exclude(register="seed").exists()
+
+
+def test_only_an_imported_editions_file_is_kept(curator_client, tmp_path, uploads):
+    good = write_register(small_register(), tmp_path)
+    upload(curator_client, good)
+    bad = tmp_path / "datausesregister_dec2025.xlsx"
+    bad.write_bytes(b"junk" * 1000)
+    upload(curator_client, bad)
+    upload(curator_client, good)  # already imported
+    upload(curator_client, write_register(small_register(seed=9, edition="2025-11"), tmp_path), dry_run="on")
+    kept, failed, again, dry = ImportRun.objects.order_by("pk")
+    assert kept.status == ImportRun.Status.DONE
+    assert Path(kept.file_path).read_bytes() == good.read_bytes()
+    assert failed.status == ImportRun.Status.FAILED
+    for run in (failed, again, dry):
+        assert run.file_path == ""
+        assert not (uploads / f"run-{run.pk}").exists()
+    assert [path.name for path in uploads.iterdir() if path.is_dir()] == [f"run-{kept.pk}"]
 
 
 def test_a_running_import_page_refreshes_itself(curator_client, curator):

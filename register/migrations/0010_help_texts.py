@@ -12,6 +12,11 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AlterField(
+            model_name='importrun',
+            name='file_path',
+            field=models.CharField(blank=True, help_text='Where the upload is kept on the server; empty once removed (a run that changed nothing).', max_length=500),
+        ),
+        migrations.AlterField(
             model_name='organisation',
             name='successor',
             field=models.ForeignKey(blank=True, help_text="What replaced it: a CCG's sub-ICB location, or the CCG it merged into (whose own successor then leads on, as NHS Central Manchester CCG's does through NHS Manchester CCG).", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='predecessors', to='register.organisation'),
