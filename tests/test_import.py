@@ -325,6 +325,12 @@ def _large_junk(tmp_path):
     return path, ["no register header found"]
 
 
+def _text_named_as_a_workbook(tmp_path):
+    path = tmp_path / "datausesregister_oct2025.xlsx"
+    path.write_text("Some notes a curator saved with the wrong name.\nNothing else.\n")
+    return path, ["not an Excel workbook, though its name says so: read as text, it has no register header"]
+
+
 def _headers_only(tmp_path):
     sheets = [(name, rows[:1]) for name, rows in small_register().sheets()]
     path = tmp_path / "datausesregister_oct2025.xlsx"
@@ -333,7 +339,17 @@ def _headers_only(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "make", [_without_sheet, _without_column, _not_a_workbook, _broken_zip, _empty, _large_junk, _headers_only]
+    "make",
+    [
+        _without_sheet,
+        _without_column,
+        _not_a_workbook,
+        _broken_zip,
+        _empty,
+        _large_junk,
+        _text_named_as_a_workbook,
+        _headers_only,
+    ],
 )
 def test_bad_input_changes_nothing_and_says_what_is_wrong_where(tmp_path, make):
     path, expected = make(tmp_path)

@@ -109,9 +109,14 @@ def _csv_tables(workbook):
         if number >= HEADER_SEARCH_ROWS:
             break
     if best is None or best[0][1] < 2:
+        where = f"in the first {HEADER_SEARCH_ROWS} rows"
+        if str(workbook.label).lower().endswith((".xlsx", ".xlsm", ".xls")):
+            problem = f"not an Excel workbook, though its name says so: read as text, it has no register header {where}"
+        else:
+            problem = f"no register header found {where}"
         raise RegisterFileError(
-            f"no register header found in the first {HEADER_SEARCH_ROWS} rows: a CSV must hold one sheet of "
-            "the register with its header row (for example Reference Number, Application Title, ...)",
+            f"{problem}: a CSV must hold one sheet of the register with its header row (for example Reference "
+            "Number, Application Title, ...)",
             file=workbook.label,
         )
     (complete, _), role, header = best
