@@ -19,7 +19,7 @@ from django.urls import path, reverse
 from django.utils.text import get_valid_filename
 
 from register.admin_base import ReadOnlyAdmin
-from register.editions import CODE, edition_from_name
+from register.editions import CODE, edition_from_name, future_month_problem
 from register.import_report import KINDS, OUTCOMES
 from register.importing import already_imported, process_gone, start_run, upload_dir
 from register.models import ImportRun, VersionContent, VersionListing
@@ -66,6 +66,13 @@ class UploadForm(forms.Form):
                 "Import larger files on the server, with the import_register command."
             )
         return upload
+
+    def clean_edition(self):
+        code = self.cleaned_data["edition"]
+        problem = future_month_problem(code) if code else ""
+        if problem:
+            raise forms.ValidationError(problem[0].upper() + problem[1:] + ".")
+        return code
 
     def clean(self):
         """An edition is needed before the upload is accepted: given, or in the file's name, or the file is one

@@ -6,7 +6,10 @@ quarter's last month. A code may carry a label after the month (`2025-11-dataset
 edition as a CSV beside the workbook. Any other name needs --edition.
 """
 
+import datetime
 import re
+
+from django.utils import timezone
 
 from register.importers.errors import RegisterFileError
 from register.importers.values import MONTHS
@@ -29,6 +32,16 @@ def edition_from_name(file_name):
     return None
 
 
+def future_month_problem(code):
+    """Why an edition code cannot be a register's month, or "": a register covers a month that has begun (a
+    month's grace for clocks and time zones), so `9999-12` is a typing slip, not an edition."""
+    match = CODE.match(code)
+    latest = (timezone.now().date().replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+    if match and datetime.date(int(match["year"]), int(match["month"]), 1) > latest:
+        return f"edition {code} is a month that has not begun: a register covers a month already under way or past"
+    return ""
+
+
 def edition_code(file_name, given=None):
     """The edition to import a file as: `given` (checked) or the one its name gives; else a clear error."""
     if given:
@@ -38,8 +51,8 @@ def edition_code(file_name, given=None):
                 f"edition {given!r} is not a month: write it as YYYY-MM, e.g. 2025-11 (optionally 2025-11-label)",
                 file=file_name,
             )
-        return code
-    code = edition_from_name(file_name)
+    else:
+        code = edition_from_name(file_name)
     if code is None:
         raise RegisterFileError(
             "the file name does not say which month the register covers (expected "
@@ -47,6 +60,8 @@ def edition_code(file_name, given=None):
             "(--edition on the command line, the Edition box on the upload page)",
             file=file_name,
         )
+    if future_month_problem(code):
+        raise RegisterFileError(future_month_problem(code), file=file_name)
     return code
 
 

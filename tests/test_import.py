@@ -372,6 +372,10 @@ def test_a_file_without_a_month_in_its_name_needs_an_edition(tmp_path):
         run(path, "--edition", "November")
     run(path, "--edition", "2025-10")
     assert Edition.objects.filter(code="2025-10").exists()
+    with pytest.raises(CommandError, match="edition 9999-12 is a month that has not begun"):
+        run(path, "--edition", "9999-12")
+    with pytest.raises(CommandError, match="edition 2099-12 is a month that has not begun"):
+        run(write_register(small_register(edition="2099-12"), tmp_path))
     # Once imported, the same bytes need no edition, whatever their name: they change nothing, and say so.
     assert "already imported as edition 2025-10: nothing changed" in run(path.rename(tmp_path / "copy.xlsx"))
     with pytest.raises(CommandError, match="not a month"):

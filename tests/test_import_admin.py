@@ -171,6 +171,8 @@ def test_a_file_over_the_size_limit_is_refused_with_a_clear_message(curator_clie
 def test_the_edition_field_must_be_a_month(curator_client, tmp_path):
     response = upload(curator_client, write_register(small_register(), tmp_path), edition="November")
     assert "Write the edition as YYYY-MM" in page_text(response)
+    response = upload(curator_client, write_register(small_register(), tmp_path), edition="9999-12")
+    assert "Edition 9999-12 is a month that has not begun" in page_text(response)
     assert not ImportRun.objects.exists()
 
 
