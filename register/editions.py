@@ -60,8 +60,9 @@ def edition_code(file_name, given=None):
             "(--edition on the command line, the Edition box on the upload page)",
             file=file_name,
         )
-    if future_month_problem(code):
-        raise RegisterFileError(future_month_problem(code), file=file_name)
+    problem = future_month_problem(code)
+    if problem:
+        raise RegisterFileError(problem, file=file_name)
     return code
 
 
