@@ -1,5 +1,7 @@
 """The curator admin: curators can open and edit everything, others cannot, and every change is recorded."""
 
+import re
+
 import pytest
 from django.apps import apps
 from django.contrib import admin
@@ -141,6 +143,18 @@ def test_texts_sent_back_untouched_are_not_corrections(curator_client, seed_data
     version.refresh_from_db()
     assert version.objectives == "Corrected.\nTwo lines."
     assert version.curated_fields == ["objectives", "title"]
+
+
+def test_every_box_in_an_inline_row_is_named(curator_client, seed_data):
+    """Django's tabular inlines head their columns but label no box: each is named for screen readers."""
+    version = AgreementVersion.objects.get(reference="DARS-NIC-616054-M4C8K")
+    body = curator_client.get(admin_url(AgreementVersion, "change", version.pk)).content.decode()
+    boxes = re.findall(r"<(?:input|select|textarea)\b[^>]*\bid=\"id_\w+-\d+-\w+\"[^>]*>", body)
+    visible = [box for box in boxes if 'type="hidden"' not in box]
+    assert len(visible) > 10  # controllers, dataset uses and file releases, with their delete boxes
+    assert [box for box in visible if "aria-label=" not in box] == []
+    organisation = re.search(r'<select[^>]*id="id_controller_links-0-organisation"[^>]*>', body)[0]
+    assert 'aria-label="Organisation"' in organisation  # inside its related-object wrapper too
 
 
 def test_audit_entries_cannot_be_changed_or_deleted_even_by_a_superuser(client, seed_data):
