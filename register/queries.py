@@ -501,6 +501,11 @@ class Headline:
     with_files: int
     organisations: int
     datasets: int
+    typed: int = 0  # agreements the register gives an applicant type for
+
+    @property
+    def agreements(self):
+        return self.listed + self.withdrawn
 
 
 def headline_numbers():
@@ -510,6 +515,9 @@ def headline_numbers():
         withdrawn=Count("pk", filter=Q(withdrawn_in__isnull=False)),
         files=Sum("file_count"),
         with_files=Count("pk", filter=Q(file_count__gt=0)),
+        typed=Count(
+            "pk", filter=Q(pk__in=AgreementFacet.objects.filter(facet="organisation_type").values("agreement_id"))
+        ),
     )
     holders = Organisation.objects.filter(
         Q(pk__in=AgreementVersion.objects.values("applicant_id"))
@@ -523,4 +531,5 @@ def headline_numbers():
         with_files=agreements["with_files"],
         organisations=holders.count(),
         datasets=datasets.count(),
+        typed=agreements["typed"],
     )
