@@ -474,10 +474,19 @@ class IcbRow:
     ccgs: int
 
 
+@dataclass
+class IcbDirectory:
+    regions: list  # [(region, [IcbRow])]
+    ccgs_in_no_icb: list  # [Organisation]: CCGs holding agreements that no ICB gathers (yet)
+
+
 def icbs_by_region():
-    """[(region, [IcbRow])]: every Integrated Care Board with what it gathers, grouped by NHS England region."""
+    """Every Integrated Care Board with what it gathers, grouped by NHS England region; and the CCGs holding
+    agreements that none gathers: most had merged before 2022, the year of the lookup that links CCGs to their
+    sub-ICB locations, and count for an ICB once a curator links them to their successor."""
     icbs = list(Organisation.objects.filter(kind=Organisation.Kind.ICB).order_by("region", "name"))
     gathering = gathered_map([icb.pk for icb in icbs])
+    gathered = set().union(*gathering.members.values()) if icbs else set()
     counts = holding_counts([icb.pk for icb in icbs], gathering)
     regions = OrderedDict()
     for icb in icbs:
@@ -490,7 +499,11 @@ def icbs_by_region():
             kinds.count(Organisation.Kind.CCG),
         )
         regions.setdefault(icb.region or "Region not recorded", []).append(row)
-    return list(regions.items())
+    holding = Q(pk__in=AgreementVersion.objects.values("applicant_id")) | Q(
+        pk__in=VersionController.objects.values("organisation_id")
+    )
+    unlinked = Organisation.objects.filter(holding, kind=Organisation.Kind.CCG).exclude(pk__in=gathered)
+    return IcbDirectory(list(regions.items()), list(unlinked.order_by("name")))
 
 
 @dataclass

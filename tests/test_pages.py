@@ -291,7 +291,7 @@ def test_a_ccg_page_links_its_successor_and_the_successor_its_parent(client, reg
 
 def test_the_icb_list_has_all_42_by_region_with_zero_shown_as_zero(client, register):
     response = client.get(reverse("register:icbs"))
-    regions = response.context["regions"]
+    regions = response.context["directory"].regions
     rows = [row for _, region_rows in regions for row in region_rows]
     assert len(rows) == 42
     assert len(regions) == 7
@@ -304,6 +304,21 @@ def test_the_icb_list_has_all_42_by_region_with_zero_shown_as_zero(client, regis
     text = page_text(response)
     assert "North West" in text
     assert re.search(r"NHS Kent and Medway Integrated Care Board QKS \d+ \d+ 0 0", text)
+    assert "Not in these counts" not in text  # every CCG holding an agreement here is gathered by an ICB
+
+
+def test_the_icb_list_names_the_ccgs_no_icb_gathers(client, register):
+    factories.agreement("NIC-47190-V7H9B", versions=[""], applicant="NHS Central Manchester CCG")
+    central = Organisation.objects.get(name="NHS Central Manchester CCG")
+    Organisation.objects.filter(pk=central.pk).update(kind=Organisation.Kind.CCG)
+    response = client.get(reverse("register:icbs"))
+    assert response.context["directory"].ccgs_in_no_icb == [central]
+    text = page_text(response)
+    assert "Not in these counts: 1 Clinical Commissioning Group" in text
+    assert "1 CCG holds agreements but is linked to no ICB yet" in text
+    assert f'<a href="{central.get_absolute_url()}">NHS Central Manchester CCG</a>' in response.content.decode()
+    icb = page_text(client.get(reverse("register:organisation", args=[GM_ICB])))
+    assert "CCGs that merged before 2022 count here once a curator links them" in icb
 
 
 @pytest.mark.parametrize(

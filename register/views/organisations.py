@@ -31,7 +31,7 @@ def organisation_detail(request, slug):
 
 
 def icb_list(request):
-    return render(request, "register/icb_list.html", {"regions": queries.icbs_by_region()})
+    return render(request, "register/icb_list.html", {"directory": queries.icbs_by_region()})
 
 
 def _export(request, fmt):
