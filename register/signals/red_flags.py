@@ -172,9 +172,11 @@ def _periods(editions):
         "When the same organisation receives the same data in the same month both ways, the opt-outs applied to "
         "one file do little for patients who opted out: the other file holds their records.",
     ),
-    caveat="Opt-outs need not be applied to anonymised data, and the register notes that anonymised data may show "
-    "opt-outs applied because it includes a date of death: the evidence gives each file's type of data, to tell "
-    "these apart. The older quarterly registers give no month: there, both kinds of file in the same quarter count.",
+    caveat="Opt-outs need not be applied to anonymised or aggregated data (counts with small numbers suppressed, "
+    "for example), and the register notes that anonymised data may show opt-outs applied because it includes a "
+    "date of death: so identifiable files with opt-outs beside aggregated files without them are not a problem. The "
+    "evidence gives each file's type of data, to tell these apart, and the explanation says when the types differ. "
+    "The older quarterly registers give no month: there, both kinds of file in the same quarter count.",
     evidence_columns=(
         ("period", "Month released"),
         ("agreement", "Agreement"),
