@@ -19,6 +19,8 @@ from typing import Any
 
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
 
 from register.models import Agreement, AgreementFacet, VersionController
 
@@ -105,6 +107,17 @@ def stream(fmt, columns, rows, filename, about):
     if fmt == "csv":
         return stream_csv(columns, rows, filename)
     return stream_json(columns, rows, filename, about)
+
+
+NAME_QUERY_AT_MOST = 60
+
+
+def file_name(kind, query):
+    """A download's file name: what it holds and the day it was made, so that several downloads keep apart in a
+    folder and say when they were taken (agreements_organisation-nhs-bolton_files-yes_2026-12-01)."""
+    described = "_".join(slugify(f"{name} {value}") for name, value in query.items() if value)
+    described = described[:NAME_QUERY_AT_MOST].rstrip("-_")
+    return "_".join(part for part in (kind, described, timezone.localdate().isoformat()) if part)
 
 
 def applied_query(data, filterset):

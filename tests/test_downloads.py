@@ -5,12 +5,14 @@ import datetime
 import io
 import json
 import math
+import re
 
 import pytest
 from django.db import connection
 from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from register import downloads
 from register.downloads import AGREEMENT_COLUMNS, safe_cell
@@ -198,3 +200,17 @@ def test_a_json_download_answers_a_bad_query_in_json(client, db, name, params):
     assert body["error"] == "The download could not be made, because of its query."
     assert body["problems"]
     assert all(isinstance(problem, str) for problem in body["problems"])
+
+
+def test_a_download_is_named_for_what_it_holds_and_the_day_it_was_made(client, register):
+    today = timezone.localdate().isoformat()
+    everything = client.get(reverse("register:agreements-csv"))
+    assert everything["Content-Disposition"] == f'attachment; filename="agreements_{today}.csv"'
+    query = {"q": "<b>x</b>", "files": "yes", "organisation": "nhs-greater-manchester-integrated-care-board"}
+    filtered = client.get(reverse("register:agreements-json"), {**query, "per_page": "10"})
+    name = re.search(r'filename="(.*)"', filtered["Content-Disposition"])[1]
+    assert name.startswith("agreements_q-bxb_files-yes_organisation-nhs-greater-manchester")
+    assert name.endswith(f"_{today}.json")
+    assert len(name) <= len("agreements_") + downloads.NAME_QUERY_AT_MOST + len(f"_{today}.json")
+    assert re.fullmatch(r"[a-z0-9_.-]+", name)  # nothing a file system or a header could trip on
+    assert client.get(reverse("register:datasets-csv"))["Content-Disposition"].endswith(f'datasets_{today}.csv"')

@@ -44,7 +44,8 @@ def _export(request, fmt):
         "licence": "Open Government Licence v3.0",
         "query": downloads.applied_query(filterset.data, filterset),
     }
-    return downloads.stream(fmt, downloads.AGREEMENT_COLUMNS, rows, "agreements", about)
+    name = downloads.file_name("agreements", about["query"])
+    return downloads.stream(fmt, downloads.AGREEMENT_COLUMNS, rows, name, about)
 
 
 def agreements_csv(request):

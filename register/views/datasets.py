@@ -28,10 +28,10 @@ def dataset_detail(request, slug):
 
 def datasets_csv(request):
     rows = directory.dataset_rows(request.build_absolute_uri("/")[:-1])
-    return downloads.stream_csv(directory.DATASET_COLUMNS, rows, "datasets")
+    return downloads.stream_csv(directory.DATASET_COLUMNS, rows, downloads.file_name("datasets", {}))
 
 
 def datasets_json(request):
     rows = directory.dataset_rows(request.build_absolute_uri("/")[:-1])
     about = {"source": "Datasets named in NHS England's register of data sharing agreements, reformatted"}
-    return downloads.stream_json(directory.DATASET_COLUMNS, rows, "datasets", about)
+    return downloads.stream_json(directory.DATASET_COLUMNS, rows, downloads.file_name("datasets", {}), about)

@@ -43,7 +43,8 @@ def _export(request, fmt):
         "source": "Organisations named in NHS England's register of data sharing agreements, reformatted",
         "query": downloads.applied_query(request.GET, filterset),
     }
-    return downloads.stream(fmt, directory.ORGANISATION_COLUMNS, rows, "organisations", about)
+    name = downloads.file_name("organisations", about["query"])
+    return downloads.stream(fmt, directory.ORGANISATION_COLUMNS, rows, name, about)
 
 
 def organisations_csv(request):
