@@ -148,8 +148,17 @@ class OrganisationSummary:
     holdings: list  # Holding, newest DSA start first
     file_total: int
     bodies: list  # Body for every gathered organisation but itself, by kind then name
-    children: list  # Organisations whose parent it is
+    children: list  # Part: an Organisation whose parent it is, with the names of the bodies that one replaced
     predecessors: list  # Organisations it replaced
+
+
+@dataclass
+class Part:
+    """A body that is part of another (a sub-ICB location of an ICB), with the names it replaced: a sub-ICB
+    location is named by its code ("NHS Greater Manchester ICB - 00T"); its former CCG says where it is."""
+
+    organisation: Organisation
+    formerly: list  # names of the bodies it replaced
 
 
 def summarise_organisation(organisation):
@@ -184,7 +193,11 @@ def summarise_organisation(organisation):
         holdings=holdings,
         file_total=sum(files.values()),
         bodies=bodies,
-        children=[body for body in others if body.parent_id == organisation.pk],
+        children=[
+            Part(body, [other.name for other in others if other.successor_id == body.pk])
+            for body in others
+            if body.parent_id == organisation.pk
+        ],
         predecessors=[body for body in others if body.successor_id == organisation.pk],
     )
 

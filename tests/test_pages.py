@@ -276,6 +276,7 @@ def test_an_icb_page_gathers_its_sub_icb_locations_and_links_its_agreements(clie
     assert bodies["NHS Greater Manchester ICB - 00T"].agreements == 1
     assert bodies["NHS Greater Manchester ICB - 00T"].files == 4
     assert bodies["NHS Bolton CCG"].agreements == 0
+    assert "NHS Greater Manchester ICB - 00T (formerly NHS Bolton CCG)" in text  # where a code-named location is
     body = response.content.decode()
     assert f'href="{reverse("register:agreements")}?organisation={GM_ICB}"' in body
     assert f'href="{reverse("register:agreements-csv")}?organisation={GM_ICB}"' in body
