@@ -53,6 +53,9 @@ def test_changes_lists_every_edition_with_its_numbers(client, three, django_asse
         "2025-10 Synthetic register (generated, not real data), synthetic; first loaded, compared with nothing" in text
     )
     assert 'href="/changes.atom"' in response.content.decode()
+    assert "with the synthetic editions loaded here, made in its format" in text
+    Edition.objects.update(is_synthetic=False)  # real editions only: nothing to say about synthetic ones
+    assert "synthetic editions" not in page_text(client.get(reverse("register:changes")))
 
 
 def test_an_editions_changes_name_each_agreement_and_version(client, three, django_assert_max_num_queries):

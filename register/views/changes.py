@@ -14,7 +14,9 @@ agreements_atom = AgreementQueryFeed()
 
 
 def changes_index(request):
-    return render(request, "register/changes.html", {"rows": change_listing.edition_rows()})
+    rows = change_listing.edition_rows()
+    synthetic = any(row.changes.edition.is_synthetic for row in rows)
+    return render(request, "register/changes.html", {"rows": rows, "synthetic": synthetic})
 
 
 def edition_changes(request, edition):
