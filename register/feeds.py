@@ -276,7 +276,7 @@ class AgreementQueryFeed(ChangesFeed):
         if not filterset.is_valid():
             raise FeedQueryError(listing.form_errors(filterset))
         query = query_string(filterset)
-        described = ", ".join(f"{name} {value}" for name, value in query_values(filterset).items())
+        described = "; ".join(listing.described_filters(filterset))
         return Subject(
             title="What changed: agreements" + (f" ({xml_text(described)[:200]})" if described else ""),
             page=reverse("register:agreements") + query,

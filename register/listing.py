@@ -401,6 +401,18 @@ def _choices(facet, values, selected, selected_label):
     return choices
 
 
+def described_filters(filterset):
+    """ "Label: value" of each filter in use of a valid query, as the list's chips word them (for a feed's title)."""
+    labels = {facet.code: dict(facet.fixed) for facet in facets.FACETS if facet.fixed}
+    for (code, value), label in filterset.form.facet_labels.items():
+        labels.setdefault(code, {})[value] = label
+    form = filterset.form
+    return [
+        f"{form.fields[name].label}: {_describe(name, value, labels, filterset)}"
+        for name, value in filterset.active.items()
+    ]
+
+
 def _describe(name, value, labels, filterset):
     if name in labels:
         return labels[name].get(value, value)

@@ -121,7 +121,7 @@ def test_register_text_that_xml_cannot_hold_does_not_break_a_feed(client, db):
         "Vertical tab and form feed <b>&amp;</b> “quotes”"  # spacing characters become spaces
     ]
     root = fetch(client, reverse("register:agreements-atom"), {"q": "vertical\x0b"})
-    assert root.findtext("atom:title", namespaces=NS) == "What changed: agreements (q vertical)"
+    assert root.findtext("atom:title", namespaces=NS) == "What changed: agreements (Search: “vertical”)"
 
 
 def test_an_empty_register_has_a_valid_empty_feed(client, db):
@@ -142,5 +142,8 @@ def test_a_query_feed_has_one_address_however_its_query_was_typed(client, three)
         root = fetch(client, reverse("register:agreements-atom"), query)
         assert root.findtext("atom:id", namespaces=NS).endswith(reverse("register:agreements") + canonical)
         assert root.find("atom:link[@rel='self']", NS).get("href").endswith(canonical)
+        title = root.findtext("atom:title", namespaces=NS)
+        described = f"Organisation: {organisation.name}; DSA in force at some time from: 2020-01-01"
+        assert title == f"What changed: agreements ({described})"
     role_alone = fetch(client, reverse("register:agreements-atom"), {"role": "applicant"})
     assert role_alone.findtext("atom:id", namespaces=NS).endswith(reverse("register:agreements"))  # it filters nothing
