@@ -91,6 +91,8 @@ def test_about_explains_the_register_every_field_and_the_file_count(client, regi
         assert term in text, term
     assert "Trusted research environment projects are not in that count" in text
     assert "Older CCGs count once a curator links them." in text  # why an ICB's count can leave some out
+    for abbreviation in ("DARS", "DSA", "DSfC", "HSCIC"):  # as agreement titles and legal bases use them
+        assert f"{abbreviation} " in text.split("Abbreviations the register uses")[1], abbreviation
     assert "synthetic-2025-11.xlsx" in text  # the edition loaded and where it came from
     assert "Source: Office for National Statistics licensed under the Open Government Licence v.3.0" in text
 
