@@ -134,7 +134,7 @@ def test_opt_outs_written_as_a_letter_are_shown_in_words_with_the_letter_beside_
     assert '<span class="tag tag-unknown">No - data flow is not identifiable</span></li>' in cell
     assert not re.search(r">[YN]</span>", cell)
     # Files without months: one table of datasets and their files, not a block per dataset saying "Month not stated".
-    assert "<h2>Files released, by dataset</h2>" in html
+    assert '<h2 id="files">Files released, by dataset</h2>' in html
     assert "Month not stated" not in html
     assert re.search(rf"<td>{re.escape(factories.HES_APC)}</td><td class=\"number\">3</td>", html)
 

@@ -154,10 +154,15 @@ def test_an_organisation_with_one_agreement_is_not_offered_to_filter_it(client, 
 def test_a_text_without_a_version_number_is_headed_without_one(client, db):
     factories.agreement("NIC-56039-T9H7X", versions=[""])
     html = client.get(reverse("register:agreement", args=["NIC-56039-T9H7X"])).content.decode()
-    assert "<h2>What the data is for</h2>" in html
+    assert '<h2 id="purpose">What the data is for</h2>' in html
     factories.agreement("DARS-NIC-500014-GGGGG", versions=("1.0", "2.3"))
     html = client.get(reverse("register:agreement", args=["DARS-NIC-500014-GGGGG"])).content.decode()
-    assert "<h2>What the data is for (version 2.3)</h2>" in html
+    assert '<h2 id="purpose">What the data is for (version 2.3)</h2>' in html
+    # "On this page" leads to every section, each link to a heading that is there.
+    contents = re.search(r'<nav class="contents".*?</nav>', html, re.S)[0]
+    targets = re.findall(r'href="#([\w-]+)"', contents)
+    assert {"glance", "purpose", "versions", "history-title", "files", "cite-title"} <= set(targets)
+    assert all(f'id="{target}"' in html for target in targets)
 
 
 def test_a_renewals_dates_say_when_the_earliest_version_began(client, db):
