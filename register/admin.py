@@ -34,6 +34,7 @@ from register.models import (
     VersionController,
 )
 from register.names import dataset_family_key, name_key
+from register.queries import dataset_families
 from register.signals import display as signal_display
 
 admin.site.site_header = "Data Release Register: curators"
@@ -253,14 +254,6 @@ class DatasetAliasInline(TextInline):
     formset = SpellingFormSet
     fields = ["spelling"]
     extra = 0
-
-
-def dataset_families(datasets):
-    """{family key: [datasets]} of the families of two or more (register.names.dataset_family_key)."""
-    families = {}
-    for dataset in datasets:
-        families.setdefault(dataset_family_key(dataset.name), []).append(dataset)
-    return {key: members for key, members in families.items() if len(members) > 1}
 
 
 class NamedTwiceFilter(admin.SimpleListFilter):

@@ -22,7 +22,7 @@ from register.models import (
     Organisation,
     VersionController,
 )
-from register.names import reference_key, split_reference
+from register.names import dataset_family_key, reference_key, split_reference
 
 
 def gathered_organisation_ids(organisation):
@@ -394,6 +394,22 @@ class DatasetSummary:
     @property
     def organisations_shown(self):
         return self.organisations[:SHOWN]
+
+
+def dataset_families(datasets):
+    """{family key: [datasets]} of the families of two or more (register.names.dataset_family_key)."""
+    families = {}
+    for dataset in datasets:
+        families.setdefault(dataset_family_key(dataset.name), []).append(dataset)
+    return {key: members for key, members in families.items() if len(members) > 1}
+
+
+def possible_twins(dataset):
+    """The other datasets whose names differ from this one's only as one dataset's names do from year to year
+    ("Diagnostic Imaging Dataset", "Diagnostic Imaging Data Set (DID)"): a reader finds them from either page,
+    until a curator merges them (or decides they are not one). One read."""
+    family = dataset_families(Dataset.objects.only("name", "slug").order_by("name"))
+    return [other for other in family.get(dataset_family_key(dataset.name), []) if other.pk != dataset.pk]
 
 
 def summarise_dataset(dataset):

@@ -207,6 +207,21 @@ def test_values_the_quarterly_register_has_no_column_for_are_not_given_not_unsta
     assert "Not stated" not in page_text(client.get(reverse("register:agreement", args=["NIC-56039-T9H7X"])))
 
 
+def test_a_dataset_page_links_the_names_that_may_be_the_same_dataset(client, db, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    factories.agreement("DARS-NIC-500017-KKKKK", datasets=["Diagnostic Imaging Dataset"])
+    factories.agreement("DARS-NIC-500018-LLLLL", datasets=["Diagnostic Imaging Data Set (DID)", factories.HES_APC])
+    one, other = Dataset.objects.get(name="Diagnostic Imaging Dataset"), Dataset.objects.get(name__endswith="(DID)")
+    for page, twin in ((one, other), (other, one)):
+        response = client.get(reverse("register:dataset", args=[page.slug]))
+        assert response.context["twins"] == [twin]
+        text = page_text(response)
+        assert "Possibly the same dataset, named otherwise The register names some datasets differently" in text
+        assert f'<a href="{twin.get_absolute_url()}">{twin.name}</a>' in response.content.decode()
+    alone = client.get(reverse("register:dataset", args=[slugify(factories.HES_APC)]))
+    assert "Possibly the same dataset" not in page_text(alone)
+
+
 def test_organisation_and_dataset_pages_are_cited_with_the_newest_edition_counted(client, db):
     older = factories.edition("2017-11", register=Edition.Register.RELEASE, month=datetime.date(2017, 11, 1))
     newer = factories.edition("2025-11", register=Edition.Register.DATA_USES)

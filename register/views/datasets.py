@@ -21,6 +21,7 @@ def dataset_detail(request, slug):
         "summary": summary,
         "page_url": request.build_absolute_uri(dataset.get_absolute_url()),
         "signals": signal_display.for_dataset(dataset),
+        "twins": queries.possible_twins(dataset),
         **page_charts.dataset_charts(summary),
     }
     return render(request, "register/dataset_detail.html", context)
