@@ -61,6 +61,9 @@ def test_home_has_one_search_box_headline_numbers_and_ways_in(client, register):
     assert f'href="{reverse("register:agreements")}?organisation_type=academic"' in body
     assert re.search(r"By type of applicant .*? Academic \(1 agreement\)", text)
     assert "The register gives a type for 2 of the 2 agreements" in text
+    for kind in ("company", "university", "charity", "local-authority", "trust"):  # the site's own classes
+        assert f'href="{reverse("register:organisations")}?kind={kind}"' in body
+        assert kind in Organisation.Kind.values
     assert "dataset or reference" not in text  # the search box does not search dataset names: the page says where to
     assert "Counted over every edition loaded; the newest is edition 2025-11" in text
 
