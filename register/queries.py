@@ -25,6 +25,13 @@ from register.models import (
 from register.names import dataset_family_key, reference_key, split_reference
 
 
+def holds_an_agreement():
+    """The condition on Organisation of naming one: applicant or data controller of any version."""
+    return Q(pk__in=AgreementVersion.objects.values("applicant_id")) | Q(
+        pk__in=VersionController.objects.values("organisation_id")
+    )
+
+
 def gathered_organisation_ids(organisation):
     """The organisation and every body whose holdings it gathers: an ICB's sub-ICB locations, their CCGs.
 
@@ -528,10 +535,7 @@ def icbs_by_region():
             kinds.count(Organisation.Kind.CCG),
         )
         regions.setdefault(icb.region or "Region not recorded", []).append(row)
-    holding = Q(pk__in=AgreementVersion.objects.values("applicant_id")) | Q(
-        pk__in=VersionController.objects.values("organisation_id")
-    )
-    unlinked = Organisation.objects.filter(holding, kind=Organisation.Kind.CCG).exclude(pk__in=gathered)
+    unlinked = Organisation.objects.filter(holds_an_agreement(), kind=Organisation.Kind.CCG).exclude(pk__in=gathered)
     return IcbDirectory(list(regions.items()), list(unlinked.order_by("name")))
 
 
@@ -561,10 +565,7 @@ def headline_numbers():
             "pk", filter=Q(pk__in=AgreementFacet.objects.filter(facet="organisation_type").values("agreement_id"))
         ),
     )
-    holders = Organisation.objects.filter(
-        Q(pk__in=AgreementVersion.objects.values("applicant_id"))
-        | Q(pk__in=VersionController.objects.values("organisation_id"))
-    )
+    holders = Organisation.objects.filter(holds_an_agreement())
     datasets = AgreementFacet.objects.filter(facet="dataset").values("value").distinct()
     return Headline(
         listed=agreements["listed"],

@@ -4,7 +4,8 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models import Q
 from django.urls import reverse
 
-from register.models import Agreement, AgreementVersion, Dataset, Organisation, VersionController
+from register import queries
+from register.models import Agreement, Dataset, Organisation
 
 
 class PageSitemap(Sitemap):
@@ -29,11 +30,7 @@ class OrganisationSitemap(Sitemap):
     def items(self):
         # Every ICB (the ICB list links them all) and every body named in an agreement.
         return (
-            Organisation.objects.filter(
-                Q(kind=Organisation.Kind.ICB)
-                | Q(pk__in=AgreementVersion.objects.values("applicant_id"))
-                | Q(pk__in=VersionController.objects.values("organisation_id"))
-            )
+            Organisation.objects.filter(Q(kind=Organisation.Kind.ICB) | queries.holds_an_agreement())
             .only("slug")
             .order_by("slug")
         )
