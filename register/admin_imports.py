@@ -6,8 +6,6 @@ workbook neither holds up the request nor swells a web worker; the status page r
 `<meta http-equiv="refresh">` (no JavaScript) until the import has finished, then shows its report.
 """
 
-import hashlib
-
 from django import forms
 from django.conf import settings
 from django.contrib import admin
@@ -21,7 +19,7 @@ from django.utils.text import get_valid_filename
 from register.admin_base import ReadOnlyAdmin
 from register.editions import CODE, edition_from_name, future_month_problem
 from register.import_report import KINDS, OUTCOMES
-from register.importing import already_imported, process_gone, start_run, upload_dir
+from register.importing import already_imported, process_gone, sha256_of, start_run, upload_dir
 from register.models import ImportRun, VersionContent, VersionListing
 
 REFRESH_SECONDS = 3
@@ -30,13 +28,6 @@ REFRESH_SECONDS = 3
 def megabytes(size):
     """A size in megabytes of 1,000,000 bytes, as file managers write them."""
     return f"{size / 1_000_000:,.1f} MB"
-
-
-def upload_sha256(upload):
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    return digest.hexdigest()
 
 
 class UploadForm(forms.Form):
@@ -80,7 +71,11 @@ class UploadForm(forms.Form):
         cleaned = super().clean()
         upload = cleaned.get("file")
         needs_edition = upload and not cleaned.get("edition") and "edition" not in self.errors
-        if needs_edition and edition_from_name(upload.name) is None and not already_imported(upload_sha256(upload)):
+        if (
+            needs_edition
+            and edition_from_name(upload.name) is None
+            and not already_imported(sha256_of(upload.chunks()))
+        ):
             self.add_error(
                 "edition",
                 f"The file name “{upload.name}” does not say which month the register covers: give the "

@@ -29,12 +29,17 @@ from register.models import Edition, ImportRun, OrganisationAlias
 WRITING = "Writing to the database"
 
 
-def file_sha256(path):
+def sha256_of(blocks):
+    """The sha256 of bytes given in blocks: how a register file is known again, whatever its name."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1024 * 1024), b""):
-            digest.update(block)
+    for block in blocks:
+        digest.update(block)
     return digest.hexdigest()
+
+
+def file_sha256(path):
+    with open(path, "rb") as handle:
+        return sha256_of(iter(lambda: handle.read(1024 * 1024), b""))
 
 
 def import_register_file(path, edition=None, dry_run=False, progress=None, source_name=None, clock=None):
