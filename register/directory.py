@@ -16,15 +16,7 @@ from django.urls import reverse
 from register import queries, search
 from register.downloads import Column
 from register.filters import LETTERS, OrganisationListFilter
-from register.listing import (
-    Choice,
-    Params,
-    field_errors,
-    form_errors,
-    page_number,
-    without_errors,
-    without_errors_url,
-)
+from register.listing import Choice, Params, mark_errors, page_number, without_errors
 from register.models import Dataset, DatasetAlias, Organisation, OrganisationAlias
 
 PAGE_SIZE = 50
@@ -96,9 +88,7 @@ def organisation_directory(data, *, in_error=True):
     if not filterset.is_valid():
         if in_error:
             result = organisation_directory(without_errors(data, filterset).values, in_error=False)
-        result.errors = form_errors(filterset)
-        result.retry_url = without_errors_url(data, filterset, base)
-        result.field_errors = field_errors(data, filterset, typed_boxes={"q"})
+        mark_errors(result, data, filterset, base, typed_boxes={"q"})
         if "q" in result.field_errors:
             result.typed = data.get("q", "")
         return result

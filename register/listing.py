@@ -282,12 +282,9 @@ def agreement_list(data, *, in_error=True):
     params = Params(data, [*filterset.filters, "page"])
     result = AgreementList(filterset=filterset, clear_url=base)
     if not filterset.is_valid():
-        rest = without_errors(data, filterset).values
         if in_error:
-            result = agreement_list(rest, in_error=False)
-        result.errors = form_errors(filterset)
-        result.retry_url = without_errors_url(data, filterset, base)
-        result.field_errors = field_errors(data, filterset, typed_boxes=TYPED_BOXES)
+            result = agreement_list(without_errors(data, filterset).values, in_error=False)
+        mark_errors(result, data, filterset, base, typed_boxes=TYPED_BOXES)
         for name in TYPED_BOXES & set(result.field_errors):
             result.values[name] = data.get(name, "")
         for panel in result.facets:
@@ -322,6 +319,14 @@ def agreement_list(data, *, in_error=True):
     result.csv_url = reverse("register:agreements-csv") + download
     result.json_url = reverse("register:agreements-json") + download
     return result
+
+
+def mark_errors(result, data, filterset, base, *, typed_boxes):
+    """Give a list page's `result` (shown without the part in error) the query's messages, the way on without
+    that part, and each box's own message (`field_errors`)."""
+    result.errors = form_errors(filterset)
+    result.retry_url = without_errors_url(data, filterset, base)
+    result.field_errors = field_errors(data, filterset, typed_boxes=typed_boxes)
 
 
 def field_errors(data, filterset, *, typed_boxes):

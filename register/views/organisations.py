@@ -2,7 +2,7 @@
 
 from django.shortcuts import render
 
-from register import addresses, directory, downloads, page_charts, queries
+from register import addresses, directory, downloads, listing, page_charts, queries
 from register.models import Organisation
 from register.signals import display as signal_display
 
@@ -37,7 +37,7 @@ def icb_list(request):
 def _export(request, fmt):
     filterset = directory.OrganisationListFilter(request.GET, queryset=Organisation.objects.all())
     if not filterset.is_valid():
-        return downloads.query_error(directory.form_errors(filterset), fmt)
+        return downloads.query_error(listing.form_errors(filterset), fmt)
     rows = directory.organisations_for_export(filterset, request.build_absolute_uri("/")[:-1])
     about = {
         "source": "Organisations named in NHS England's register of data sharing agreements, reformatted",
