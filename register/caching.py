@@ -7,7 +7,8 @@ pages then carry an ETag and a Last-Modified taken from it, and a repeat request
 data version), so once the version changes old copies are never served again and simply expire.
 
 Validators and cache keys also carry the code release (`RELEASE`): a deploy that changes templates or code
-shows new pages even when the data has not changed.
+shows new pages even when the data has not changed. And they carry the day (`served_version`): pages print the day
+they were read ("accessed 1 December 2026" in a citation), so neither a cached copy nor a 304 outlives its day.
 
 Not cached, and given no validators: the admin, visitors with a session (signed-in curators), views marked
 `page_cache_exempt`, and responses that are not 200, set a cookie, use a CSP nonce or say `no-store`/`private`.
@@ -19,7 +20,7 @@ Streamed and large responses get validators but are not kept in the cache.
 import hashlib
 import os
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 from django.conf import settings
@@ -62,6 +63,15 @@ def current_version():
     """(token, changed_at) of the register's content; one primary-key query."""
     row = DataVersion.objects.filter(pk=1).values_list("token", "changed_at").first()
     return row or ("none", RELEASED_AT)
+
+
+def served_version(version):
+    """The version a page is served at: the data version on today's date (the site's time zone). Its time is the
+    later of the last change and today's midnight, so an If-Modified-Since from yesterday gets the page again."""
+    token, changed_at = version
+    today = timezone.localdate()
+    midnight = datetime.combine(today, time.min, tzinfo=timezone.get_current_timezone())
+    return f"{token}-{today:%Y%m%d}", max(changed_at, midnight)
 
 
 def bump():
@@ -145,7 +155,7 @@ class DataVersionCacheMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         if not _applies_to(request, view_func):
             return None
-        version = current_version()
+        version = served_version(current_version())
         key = page_key(request, version)
         request.page_cache = (version, key)
         etag, last_modified = validators(version)

@@ -1,6 +1,8 @@
-"""What every page shows about the site itself: the latest edition loaded and the official register's address."""
+"""What every page shows about the site itself: the latest edition loaded, the official register's address, and
+today's date (a citation's "accessed"; the page cache keeps a page for its day only, `caching.served_version`)."""
 
 from django.conf import settings
+from django.utils import timezone
 
 from register.models import Edition
 
@@ -12,4 +14,5 @@ def site(request):
         .first()
         or Edition.objects.order_by("-imported_at").first(),
         "official_register_url": settings.OFFICIAL_REGISTER_URL,
+        "today": timezone.localdate(),
     }

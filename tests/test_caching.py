@@ -1,9 +1,13 @@
 """Honest caching: public pages carry validators from the data version, a repeat with them gets 304, a cached copy
 is served until the register changes, and a curator's edit or an import shows at once."""
 
+from datetime import timedelta
+from unittest import mock
+
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import http_date
 
 from register import actions, caching
@@ -135,3 +139,18 @@ def test_the_version_survives_a_missing_row(client, page):
     assert client.get(page).status_code == 200
     caching.bump()
     assert DataVersion.objects.count() == 1
+
+
+def test_a_page_read_on_a_later_day_is_not_served_from_yesterday(client, page):
+    """Pages print the day they were read (a citation's "accessed"): neither the cache nor a 304 outlives it."""
+    first = client.get(page)
+    today = timezone.localdate()
+    assert f"accessed {today:%-d %B %Y}" in page_text(first)
+    assert client.get(page)["X-Page-Cache"] == "hit"
+    tomorrow = timezone.now() + timedelta(days=1)
+    with mock.patch("django.utils.timezone.now", return_value=tomorrow):
+        for headers in ({}, {"if-none-match": first["ETag"]}, {"if-modified-since": first["Last-Modified"]}):
+            later = client.get(page, headers=headers)
+            assert later.status_code == 200
+            assert f"accessed {timezone.localdate():%-d %B %Y}" in page_text(later)
+        assert later["ETag"] != first["ETag"]
