@@ -197,8 +197,8 @@ def _pass_on_addresses(source, target):
 
 @transaction.atomic
 def merge_organisations(source, target, user):
-    """Fold `source` into `target`: every spelling, role, file and link of source now points at target, and
-    source's page redirects to target's.
+    """Fold `source` into `target`: every spelling, role, file, link and signal of source now points at target,
+    and source's page redirects to target's.
 
     The emptied source row is deleted; the audit entry keeps what it was.
     """
@@ -212,6 +212,7 @@ def merge_organisations(source, target, user):
         "file_releases": FileRelease.objects.filter(organisation=source).update(organisation=target),
         "children": Organisation.objects.filter(parent=source).update(parent=target),
         "predecessors": Organisation.objects.filter(successor=source).update(successor=target),
+        "signals": signal_store.follow_merge("organisation", source.pk, target.pk),
     }
     if target.parent_id == source.pk:
         target.parent = source.parent
@@ -251,7 +252,7 @@ def merge_datasets(source, target, user):
         "aliases": source.aliases.update(dataset=target),
         "uses": DatasetUse.objects.filter(dataset=source).update(dataset=target),
         "file_releases": FileRelease.objects.filter(dataset=source).update(dataset=target),
-        "signals": Signal.objects.filter(dataset=source).update(dataset=target),
+        "signals": signal_store.follow_merge("dataset", source.pk, target.pk),
     }
     _merged(source, target, user, affected, moved)
     return target

@@ -234,6 +234,39 @@ def test_a_signal_no_longer_found_is_kept_hidden_and_its_review_returns_with_the
     assert signal.status == Signal.Status.DISMISSED
 
 
+@pytest.mark.django_db
+def test_reviews_of_signals_keyed_by_an_organisation_or_a_dataset_survive_a_curators_merge(curator):
+    """opt-outs-mixed is keyed by organisation and dataset ids, confidentiality-basis-missing by dataset id: a merge
+    re-keys them, so the curator's review stands, and no unreviewed twin appears."""
+    agreement = made(
+        True,
+        datasets=[factories.use(type_of_data="Identifiable", common_law_duty="")],
+        files=[(factories.HES_APC, D(2024, 5, 1), True), (factories.HES_APC, D(2024, 5, 1), False)],
+    )
+    compute()
+    reviewed = {}
+    for kind in ("opt-outs-mixed", "confidentiality-basis-missing"):
+        signal = Signal.objects.get(agreement=agreement, kind=kind)
+        actions.review_signal(signal, curator, Signal.Status.DISMISSED, reason=f"Checked: {kind}.")
+        reviewed[kind] = signal.pk
+    york = Organisation.objects.get(slug="university-of-york")
+    kept_organisation = factories.organisation("The University of York (kept)")
+    actions.merge_organisations(york, kept_organisation, curator)
+    kept_dataset = factories.dataset("HES Admitted Patient Care")
+    actions.merge_datasets(factories.dataset(factories.HES_APC), kept_dataset, curator)
+    current = Signal.objects.filter(agreement=agreement, is_current=True)
+    assert sorted(current.values_list("kind", flat=True)) == ["confidentiality-basis-missing", "opt-outs-mixed"]
+    for signal in current:
+        assert signal.pk == reviewed[signal.kind]
+        assert signal.status == Signal.Status.DISMISSED
+        assert signal.reason == f"Checked: {signal.kind}."
+        assert signal.dataset_id == kept_dataset.pk
+    mixed = current.get(kind="opt-outs-mixed")
+    assert mixed.key == f"{kept_organisation.pk}:{kept_dataset.pk}"
+    assert mixed.organisation_id == kept_organisation.pk
+    assert not Signal.objects.filter(agreement=agreement, is_current=False).exists()
+
+
 # --- Reviews -------------------------------------------------------------------------------------------------------
 
 

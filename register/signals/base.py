@@ -66,6 +66,9 @@ class Kind:
     evidence_columns: tuple  # (key in an evidence row, column heading) for showing its evidence
     find: Callable = field(compare=False, repr=False)
     scope: str = "agreement"  # or "organisation"
+    # What its findings' keys are made of, when they are database ids ("<organisation id>:<dataset id>"): a
+    # curator's merge re-keys stored findings by them (register.signals.store.follow_merge), so reviews stand.
+    key_ids: tuple = ()
 
     @property
     def anchor(self):

@@ -187,6 +187,7 @@ def _periods(editions):
         ("file_references", "File references"),
     ),
     scope="organisation",
+    key_ids=("organisation", "dataset"),
 )
 def opt_outs_mixed(register):
     period_of = _periods(register.editions)
@@ -403,6 +404,7 @@ IDENTIFYING = re.compile(r"(?<!non-)(?<!non )\bidentifiable\b|\bpseudonymi[sz]ed
         ("type_of_data", "Type of data"),
         ("common_law_duty", "Common law duty of confidentiality"),
     ),
+    key_ids=("dataset",),  # or, for a use linked to no dataset, its name folded (never re-keyed)
 )
 def confidentiality_basis_missing(agreement, register):
     found = defaultdict(list)

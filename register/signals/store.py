@@ -16,6 +16,7 @@ agreement of the organisations involved, and replaces only the findings about th
 """
 
 import datetime
+import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from register.bulk import insert_rows, update_rows
 from register.models import Agreement, AuditEntry, Signal
 from register.signals import KINDS
 from register.signals import reader as signal_reader
+from register.signals.base import evidence_hash
 
 # A refresh asked for more than this share of the agreements computes them all: the same result, fewer queries.
 WHOLE_REGISTER_SHARE = 0.5
@@ -96,6 +98,45 @@ def refresh(agreement_ids=None, edition=None, cause=""):
     outcome = _reconcile(findings, existing, edition, cause or _cause(edition))
     outcome.seconds = time.monotonic() - started
     return outcome
+
+
+def follow_merge(field, source_id, target_id):
+    """A curator merges `source` into `target` (`field`: "organisation" or "dataset"): stored findings about the
+    source now point at the target, and those whose key holds the source's id (`Kind.key_ids`) take the target's,
+    with the hash of their evidence under the new key. Worked out again after the merge, a finding whose evidence
+    is the same then keeps its review, and one whose evidence the merge changed is reopened, saying why, instead of
+    being lost as "no longer found" beside a new unreviewed one. A key the target's findings already hold on that
+    agreement is left to them: the source's finding is then no longer found, its review kept with it.
+    Returns how many stored findings now point at the target."""
+    taken = set()
+    rekeyed = []
+    for kind in KINDS:
+        if field not in kind.key_ids:
+            continue
+        position = kind.key_ids.index(field)
+        rows = Signal.objects.filter(kind=kind.code).values_list("pk", "agreement_id", "key")
+        taken |= {(agreement_id, key) for _, agreement_id, key in rows}
+        for pk, agreement_id, key in rows:
+            parts = key.split(":")
+            if len(parts) != len(kind.key_ids) or parts[position] != str(source_id):
+                continue
+            parts[position] = str(target_id)
+            new_key = ":".join(parts)
+            if (agreement_id, new_key) not in taken:
+                taken.add((agreement_id, new_key))
+                rekeyed.append((pk, kind.code, new_key))
+    for chunk in signal_reader.chunks([pk for pk, _, _ in rekeyed]):
+        evidence = dict(Signal.objects.filter(pk__in=chunk).values_list("pk", "evidence"))
+        update_rows(
+            Signal,
+            ["key", "evidence_hash"],
+            [
+                (key, evidence_hash(code, key, json.dumps(evidence[pk], sort_keys=True, ensure_ascii=False)), pk)
+                for pk, code, key in rekeyed
+                if pk in evidence
+            ],
+        )
+    return Signal.objects.filter(**{f"{field}_id": source_id}).update(**{f"{field}_id": target_id})
 
 
 def _cause(edition):
