@@ -23,6 +23,7 @@ from register.models import (
     Dataset,
     DatasetAlias,
     DatasetUse,
+    Edition,
     FileRelease,
     Organisation,
     OrganisationAlias,
@@ -99,6 +100,8 @@ def affected_agreements(obj):
         return set(AgreementVersion.objects.filter(pk=obj.version_id).values_list("agreement_id", flat=True))
     if isinstance(obj, Organisation | OrganisationAlias):
         return _organisation_agreements([obj.pk if isinstance(obj, Organisation) else obj.organisation_id])
+    if isinstance(obj, Edition):
+        return set()  # its note and source address show on pages (the cache follows), in no agreement's derived data
     if isinstance(obj, Dataset | DatasetAlias):
         dataset_id = obj.pk if isinstance(obj, Dataset) else obj.dataset_id
         return set(DatasetUse.objects.filter(dataset=dataset_id).values_list("version__agreement_id", flat=True)) | set(

@@ -7,6 +7,7 @@ Every save, delete and merge goes through register.actions, which records who ch
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import render
 from django.urls import reverse
@@ -204,9 +205,10 @@ def merge_view(model_admin, request, queryset, action, merge):
     target = next((entry for entry in chosen if str(entry.pk) == target_id), None)
     confirmed = "confirm" in request.POST
     if confirmed and target is not None:
-        for source in chosen:
-            if source.pk != target.pk:
-                merge(source, target, request.user)
+        with transaction.atomic():  # all of the selected entries, or none
+            for source in chosen:
+                if source.pk != target.pk:
+                    merge(source, target, request.user)
         merged = len(chosen) - 1
         kind = opts.verbose_name if merged == 1 else opts.verbose_name_plural
         model_admin.message_user(request, f"Merged {merged} {kind} into {target.name}.", messages.SUCCESS)
@@ -435,11 +437,15 @@ class DatasetAliasAdmin(AuditedAdmin):
 
 
 @admin.register(Edition)
-class EditionAdmin(admin.ModelAdmin):
+class EditionAdmin(AuditedAdmin):
+    """Editions are made by imports only. What the file said of itself (synthetic, lists every agreement) and the
+    import's record stay as imported; a curator may add a note and the address the file came from, audited."""
+
     list_display = ["code", "register", "source_name", "imported_at", "is_synthetic", "version_count"]
     list_filter = ["register", "is_synthetic"]
     search_fields = ["code", "source_name", "sha256"]
-    readonly_fields = ["code", "register", "month", "source_name", "sha256", "imported_at", "summary"]
+    readonly_fields = ["code", "register", "month", "source_name", "sha256", "imported_at", "is_synthetic"]
+    readonly_fields += ["lists_all_agreements", "summary", "curator_history"]
     ordering = ["-month", "code"]
 
     def get_queryset(self, request):
@@ -448,6 +454,9 @@ class EditionAdmin(admin.ModelAdmin):
     @admin.display(description="Versions listed", ordering="version_total")
     def version_count(self, obj):
         return obj.version_total
+
+    def has_add_permission(self, request):
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -475,7 +484,7 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(DataVersion)
-class DataVersionAdmin(admin.ModelAdmin):
+class DataVersionAdmin(ReadOnlyAdmin):
     """When the public pages last changed (register.caching): shown, never edited."""
 
     list_display = ["changed_at", "token"]

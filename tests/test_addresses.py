@@ -4,6 +4,7 @@ undoes the merge nor takes the old address for a new page; a spelling linked els
 """
 
 import datetime
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Permission, User
@@ -166,6 +167,26 @@ def test_curators_merge_datasets_in_the_admin_and_the_old_address_redirects(cura
     change_form = curator_client.get(reverse("admin:register_dataset_change", args=[kept.pk]))
     assert twin.slug in change_form.content.decode()  # the former address, shown read-only
     assert client.get(reverse("register:dataset", args=[twin.slug]))["Location"] == kept.get_absolute_url()
+
+
+def test_a_merge_of_several_entries_that_fails_partway_merges_none_of_them(curator_client, twins):
+    _, kept, twin = twins
+    third = factories.dataset("HES APC (a third name)")
+    real_merge, merged = actions.merge_datasets, []
+
+    def fails_second_time(source, target, user):
+        if merged:
+            raise RuntimeError("the second merge failed")
+        merged.append(real_merge(source, target, user))
+
+    chosen = [kept.pk, twin.pk, third.pk]
+    changelist = reverse("admin:register_dataset_changelist")
+    data = {"action": "merge_datasets", "_selected_action": chosen, "merge_target": kept.pk, "confirm": "yes"}
+    with mock.patch("register.actions.merge_datasets", side_effect=fails_second_time), pytest.raises(RuntimeError):
+        curator_client.post(changelist, data)
+    assert merged  # the first merge ran, and was undone with the second
+    assert set(Dataset.objects.filter(pk__in=chosen).values_list("pk", flat=True)) == set(chosen)
+    assert not AuditEntry.objects.filter(action="merge").exists()
 
 
 def test_staff_who_may_only_view_cannot_merge_datasets(client, twins):

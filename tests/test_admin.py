@@ -16,6 +16,8 @@ from register.models import (
     AuditEntry,
     Dataset,
     DatasetFormerSlug,
+    DataVersion,
+    Edition,
     ImportRun,
     Organisation,
     OrganisationFormerSlug,
@@ -228,3 +230,45 @@ def test_a_curator_edit_announces_that_the_register_changed(curator, seed_data, 
     # Only the agreements it holds are announced, so derived data is rebuilt for them alone.
     assert heard[0]["agreement_ids"] == set(Agreement.objects.values_list("pk", flat=True))
     assert len(heard[0]["agreement_ids"]) == 2
+
+
+def test_an_edition_takes_a_note_and_its_source_audited_and_nothing_else(
+    client, seed_data, django_capture_on_commit_callbacks
+):
+    """Editions are made by imports: what the file said of itself stays as imported; a note is audited and shows."""
+    superuser = User.objects.create_superuser("admin", "admin@example.org", "a-long-test-password")
+    client.force_login(superuser)
+    edition = Edition.objects.get(code="seed")
+    assert client.get(admin_url(Edition, "add")).status_code == 403
+    url = admin_url(Edition, "change", edition.pk)
+    data = change_form_data(
+        client.get(url),
+        note="From the project's seed page.",
+        source_url="https://example.org/register.xlsx",
+        is_synthetic="on",
+        lists_all_agreements="on",
+        code="9999-99",
+    )
+    token = DataVersion.objects.get().token
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(url, data).status_code == 302
+    edition.refresh_from_db()
+    assert (edition.note, edition.source_url) == ("From the project's seed page.", "https://example.org/register.xlsx")
+    assert (edition.code, edition.is_synthetic, edition.lists_all_agreements) == ("seed", False, False)
+    entry = AuditEntry.objects.get(content_type__model="edition", object_id=str(edition.pk))
+    assert entry.user == superuser
+    assert entry.changes["note"][1] == "From the project's seed page."
+    assert set(entry.changes) == {"note", "source_url"}
+    assert DataVersion.objects.get().token != token  # public pages show the change at once
+
+
+def test_the_data_version_is_shown_and_never_added_changed_or_deleted(client, seed_data):
+    superuser = User.objects.create_superuser("admin", "admin@example.org", "a-long-test-password")
+    client.force_login(superuser)
+    version = DataVersion.objects.get()
+    assert client.get(admin_url(DataVersion, "change", version.pk)).status_code == 200
+    assert client.get(admin_url(DataVersion, "add")).status_code == 403
+    assert client.post(admin_url(DataVersion, "delete", version.pk), {"post": "yes"}).status_code == 403
+    before = version.token
+    client.post(admin_url(DataVersion, "change", version.pk), {"token": "typed-in", "changed_at_0": "2020-01-01"})
+    assert DataVersion.objects.get().token == before
