@@ -4,6 +4,7 @@ Each value can be changed from the environment without rebuilding the image:
 - GUNICORN_BIND (default 0.0.0.0:$PORT, PORT default 8000)
 - WEB_CONCURRENCY: worker processes; default 2 x the CPUs this process may use + 1
 - GUNICORN_TIMEOUT: seconds a request may take before its worker is replaced (default 30)
+- GUNICORN_LOG_LEVEL: default info
 - FORWARDED_ALLOW_IPS: proxies whose X-Forwarded-* headers gunicorn believes (default: loopback only;
   Django reads X-Forwarded-Proto itself, see SECURE_PROXY_SSL_HEADER)
 The access log goes to stdout and errors to stderr, for the container's log collector.

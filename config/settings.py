@@ -187,6 +187,10 @@ REGISTER_UPLOAD_MAX_BYTES = int(os.environ.get("REGISTER_UPLOAD_MAX_BYTES", str(
 # instead of in a separate process.
 REGISTER_UPLOAD_DIR = Path(os.environ.get("REGISTER_UPLOAD_DIR", BASE_DIR / "var" / "uploads"))
 REGISTER_IMPORT_INLINE = env_bool("REGISTER_IMPORT_INLINE", False)
+# Where `manage.py backup` writes when given no path.
+REGISTER_BACKUP_DIR = Path(os.environ.get("REGISTER_BACKUP_DIR") or BASE_DIR / "var" / "backups")
+# A name for the deployed code (e.g. the commit), part of every ETag; empty: register.caching hashes the code.
+RELEASE = os.environ.get("DJANGO_RELEASE", "")
 
 # Security: production defaults; `manage.py check --deploy` must be clean with them.
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)

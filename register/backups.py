@@ -20,7 +20,6 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-BACKUP_DIR = Path(os.environ.get("REGISTER_BACKUP_DIR") or Path(settings.BASE_DIR) / "var" / "backups")
 SUFFIX = {"sqlite": ".sqlite3", "postgresql": ".dump"}
 
 
@@ -36,7 +35,7 @@ def engine():
 
 def default_path(label="register"):
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S-%f")
-    return BACKUP_DIR / f"{label}-{stamp}{SUFFIX[engine()]}"
+    return Path(settings.REGISTER_BACKUP_DIR) / f"{label}-{stamp}{SUFFIX[engine()]}"
 
 
 def backup(path=None):

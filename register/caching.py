@@ -18,7 +18,6 @@ Streamed and large responses get validators but are not kept in the cache.
 """
 
 import hashlib
-import os
 import uuid
 from datetime import UTC, datetime, time
 from pathlib import Path
@@ -37,7 +36,8 @@ NOT_REPLAYED = {"set-cookie", "date", "content-length", "vary", "x-page-cache", 
 
 
 def _release():
-    """(identifier, time) of the running code: DJANGO_RELEASE if set, else a hash of the code and templates."""
+    """(identifier, time) of the running code: settings.RELEASE (DJANGO_RELEASE) if set, else a hash of the code and
+    templates."""
     root = Path(settings.BASE_DIR)
     files = sorted(
         path
@@ -46,7 +46,7 @@ def _release():
         if path.is_file() and "__pycache__" not in path.parts
     )
     newest = max((path.stat().st_mtime for path in files), default=0)
-    identifier = os.environ.get("DJANGO_RELEASE", "")
+    identifier = settings.RELEASE
     if not identifier:
         digest = hashlib.sha256()
         for path in files:
