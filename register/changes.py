@@ -31,7 +31,6 @@ from register.models import AgreementVersion, Edition, FileRelease, VersionListi
 
 ADDED, CHANGED, WITHDRAWN = "added", "changed", "withdrawn"
 KINDS = [ADDED, CHANGED, WITHDRAWN]
-KIND_LABELS = {ADDED: "Added", CHANGED: "Changed", WITHDRAWN: "Withdrawn"}
 
 
 def edition_order(edition):
@@ -52,9 +51,6 @@ class AgreementChange:
     agreement_id: int
     kind: str
     versions: list = field(default_factory=list)  # VersionChange, the agreement's versions that changed
-
-    def of_kind(self, kind):
-        return [change for change in self.versions if change.kind == kind]
 
 
 @dataclass

@@ -89,10 +89,6 @@ def facet_filter(code):
     return django_filters.CharFilter(label=facet.label, method="filter_facet", max_length=200)
 
 
-def choice_message(field_label, choices):
-    return f"{field_label}: choose one of " + ", ".join(str(label) for _, label in choices) + "."
-
-
 class AgreementFilterForm(forms.Form):
     """Checks values that only the database knows (datasets, legal bases, editions...) in one query, and keeps
     their labels for the page."""

@@ -725,7 +725,3 @@ class Signal(models.Model):
 
     def __str__(self):
         return f"{self.kind} on {self.agreement}" + (f" ({self.key})" if self.key else "")
-
-    @property
-    def is_public(self):
-        return self.is_current and self.status != self.Status.DISMISSED

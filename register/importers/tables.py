@@ -69,12 +69,6 @@ def match_columns(header_row, columns):
     return found, missing
 
 
-def score_header(header_row, columns):
-    """How well a row looks like this table's header: the number of columns it names (required first)."""
-    found, missing = match_columns(header_row, columns)
-    return (not missing, len(found))
-
-
 class Table:
     """The rows of one sheet as dicts keyed by column, with their row numbers as a spreadsheet shows them."""
 

@@ -84,10 +84,6 @@ class KindGroup:
     signals: list = field(default_factory=list)  # ShownSignal, at most SHOWN_PER_KIND unless on an agreement page
     more: int = 0  # signals of this kind not shown
 
-    @property
-    def shown_count(self):
-        return len(self.signals)
-
 
 @dataclass
 class SignalBlock:
