@@ -1,7 +1,7 @@
 """Full-text search: agreements by their titles, references, organisations and narrative texts; organisations by name.
 
 SQLite (the default database) uses FTS5 virtual tables; PostgreSQL a tsvector column with a GIN index, ranked with
-ts_rank (migration 0003 makes the tables). Nothing here scans text with LIKE. Both index whole words without
+ts_rank (migration 0005 makes the tables). Nothing here scans text with LIKE. Both index whole words without
 stemming (PostgreSQL's 'simple' configuration): a stemmed index makes prefixes miss ("validat*" would not find
 "validation", stored as "valid"), and the two databases' stemmers differ. Instead a word asks for its singular and
 plural forms (`word_forms`), so "fracture" finds "fractures", and both databases find the same agreements.
