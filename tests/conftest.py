@@ -54,6 +54,21 @@ def curator_client(client, curator):
     return client
 
 
+@pytest.fixture
+def announcements():
+    """What `register_changed` sends while the test runs: a list of each sending's keyword arguments."""
+    from register.events import register_changed
+
+    heard = []
+
+    def listener(**kwargs):
+        heard.append(kwargs)
+
+    register_changed.connect(listener)
+    yield heard
+    register_changed.disconnect(listener)
+
+
 @pytest.fixture(autouse=True)
 def _empty_page_cache():
     """Each test starts with an empty page cache (register.caching). The data version rolls back with each test's

@@ -12,7 +12,6 @@ from django.urls import reverse
 
 from register import actions, loader, synthetic
 from register.contents import listed_content
-from register.events import register_changed
 from register.import_timings import StageClock
 from register.importers.errors import RegisterFileError
 from register.importing import import_register_file
@@ -204,18 +203,10 @@ def test_skipped_rows_are_listed_with_their_row_numbers(tmp_path):
     assert Edition.objects.get().summary["skipped"] == report.skipped
 
 
-def test_listeners_hear_which_agreements_an_import_touched(tmp_path, django_capture_on_commit_callbacks):
-    heard = []
-
-    def listener(**kwargs):
-        heard.append(kwargs)
-
-    register_changed.connect(listener)
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            run(write_register(small_register(), tmp_path))
-    finally:
-        register_changed.disconnect(listener)
+def test_listeners_hear_which_agreements_an_import_touched(tmp_path, django_capture_on_commit_callbacks, announcements):
+    heard = announcements
+    with django_capture_on_commit_callbacks(execute=True):
+        run(write_register(small_register(), tmp_path))
     assert len(heard) == 1
     assert heard[0]["agreement_ids"] == set(Agreement.objects.values_list("pk", flat=True))
     assert heard[0]["edition"].code == "2025-10"

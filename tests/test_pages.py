@@ -444,8 +444,8 @@ def test_sitemap_lists_agreements_organisations_and_datasets(client, register):
 
 
 def test_robots_points_at_the_sitemap_and_keeps_crawlers_off_endless_filters(client, db):
-    text = client.get("/robots.txt").content.decode()
-    assert "Sitemap: http://testserver/sitemap.xml" in text
+    text = client.get(reverse("robots")).content.decode()
+    assert f"Sitemap: http://testserver{reverse('sitemap')}" in text
     assert "Disallow: /agreements/?" in text
     assert "Disallow: /admin/" in text
 
