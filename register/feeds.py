@@ -65,7 +65,7 @@ def entries(agreements=None, limit=ENTRIES):
     version_ids = {version.version_id for _, change in found for version in change.versions}
     by_id = (
         Agreement.objects.select_related("latest_version")
-        .only("reference", "latest_version__title", "latest_version__version")
+        .only("reference", "latest_version__title", "latest_version__applicant_name", "latest_version__version")
         .in_bulk(agreement_ids)
     )
     versions = AgreementVersion.objects.only("reference", "version").in_bulk(version_ids)

@@ -7,11 +7,13 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from django.db import connection
 from django.db.models import Count
 from django.template import Context, Template
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from register.models import Agreement, Dataset, Edition, Organisation
+from register.models import Agreement, AgreementVersion, Dataset, Edition, Organisation
 from register.names import slugify
 from tests import factories
 from tests.pagetext import page_text
@@ -521,6 +523,40 @@ def test_pages_need_few_queries(client, big_register, django_assert_max_num_quer
         response = client.get(url)
     assert response.status_code == 200
     assert Organisation.objects.exists()
+
+
+DOWNLOADS_AND_FEEDS = {
+    "organisations-csv": lambda: reverse("register:organisations-csv"),
+    "organisations-json": lambda: reverse("register:organisations-json") + "?kind=sub-icb",
+    "datasets-csv": lambda: reverse("register:datasets-csv"),
+    "datasets-json": lambda: reverse("register:datasets-json"),
+    "changes-atom": lambda: reverse("register:changes-atom"),
+    "agreements-atom": lambda: reverse("register:agreements-atom") + "?files=yes",
+    "organisation-atom": lambda: reverse("register:organisation-atom", args=[_holder_of_everything().slug]),
+    "dataset-atom": lambda: reverse(
+        "register:dataset-atom", args=["hospital-episode-statistics-admitted-patient-care-hes-apc"]
+    ),
+}
+
+
+def _holder_of_everything():
+    """An organisation made the applicant of every version, so that its feed is full."""
+    holder = Organisation.objects.order_by("pk").first()
+    AgreementVersion.objects.update(applicant=holder)
+    return holder
+
+
+@pytest.mark.parametrize("name", sorted(DOWNLOADS_AND_FEEDS))
+def test_downloads_and_feeds_need_few_queries_whatever_their_length(client, big_register, name):
+    """Lists of every row, or of up to 100 feed entries: a fixed number of queries, never one per row."""
+    url = DOWNLOADS_AND_FEEDS[name]()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert response.status_code == 200
+    rows = body.count(b"<entry>") if name.endswith("atom") else body.count(b"\n")
+    assert rows > 20  # many rows or entries: a query per row would show
+    assert len(queries) <= 12, [query["sql"][:120] for query in queries]
 
 
 def test_every_page_works_before_any_register_is_loaded(client, db):
