@@ -33,7 +33,7 @@ class HistoryError(Exception):
 
 
 def version_label(version):
-    return version.version or version.reference
+    return version.label
 
 
 def changes_url(agreement, **params):

@@ -384,6 +384,11 @@ class AgreementVersion(Curated):
         return agreement_heading(self.title, self.applicant_name)
 
     @property
+    def label(self):
+        """How pages name the version among its agreement's: its number ("2.1"), or its reference without one."""
+        return self.version or self.reference
+
+    @property
     def dsa_period(self):
         """The DSA's dates, "2021-04-01 to 2024-03-31" (the register's words where they are not a date); "" when
         the register gives neither."""
