@@ -1,12 +1,16 @@
 """The seed's two agreements, loaded from fixtures, shown field by field on their pages."""
 
+import io
 import re
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
+from register.importing import import_register_file
 from register.models import Agreement, AgreementVersion, Edition, FileRelease, Organisation
 from tests.conftest import SEED_PAGE
+from tests.importing import small_register, write_register
 from tests.pagetext import page_text
 
 ICB_SLUG = "nhs-greater-manchester-integrated-care-board"
@@ -85,6 +89,21 @@ def test_fixtures_load_the_seed_agreements(seed_data):
     assert "NHS Heywood, Middleton and Rochdale CCG" in controllers
     assert "NHS Greater Manchester ICB - 00T" in controllers
     assert FileRelease.objects.filter(agreement__reference="DARS-NIC-193456-W3M0H").count() == 33
+
+
+@pytest.mark.django_db
+def test_the_seed_never_loads_over_an_imported_register(tmp_path):
+    """Its two agreements are real ones: loaded after an import, it would overwrite what the register says."""
+    import_register_file(write_register(small_register(agreements=3, files=6), tmp_path))
+    before = list(AgreementVersion.objects.order_by("pk").values_list("reference", "title", "agreement__reference"))
+    out = io.StringIO()
+    call_command("load_site_data", stdout=out)
+    assert "Seed agreements: not loaded, as register files are imported already" in out.getvalue()
+    assert not Edition.objects.filter(code="seed").exists()
+    assert (
+        list(AgreementVersion.objects.order_by("pk").values_list("reference", "title", "agreement__reference"))
+        == before
+    )
 
 
 @pytest.mark.parametrize("reference", SEED_REFERENCES)

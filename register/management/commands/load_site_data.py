@@ -2,13 +2,16 @@
 
 Run by `make run` every time: a fixture already loaded is left alone, so curators' edits are never
 overwritten by reloading it. Fixtures load without announcing a change, so it then rebuilds the search index.
+
+The seed is a demonstration for an empty site: its two agreements are real ones (by reference), so loading it over
+imported editions would overwrite what they say. Once any register file is imported it is never loaded.
 """
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from register.events import announce
-from register.models import Edition, Organisation
+from register.models import Agreement, Edition, Organisation
 
 REFERENCE_ICB_COUNT = 42
 
@@ -37,6 +40,11 @@ class Command(BaseCommand):
         if not no_seed:
             if Edition.objects.filter(code="seed").exists():
                 self.stdout.write("Seed agreements: already loaded.")
+            elif Agreement.objects.exists():
+                self.stdout.write(
+                    "Seed agreements: not loaded, as register files are imported already (the seed's two agreements "
+                    "are real ones: loading it would overwrite what the register says of them)."
+                )
             else:
                 call_command("loaddata", "seed_agreements", verbosity=verbosity)
                 loaded = True
