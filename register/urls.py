@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from register.views import agreements, changes, datasets, organisations, pages, signals
@@ -8,8 +9,9 @@ app_name = "register"
 
 def page(route, view, name):
     """A public page, download or feed: it only reads, so it answers GET and HEAD, and anything else with 405 and
-    an Allow header (curators write in the admin)."""
-    return path(route, require_safe(view), name=name)
+    an Allow header (curators write in the admin). Exempt from the CSRF check, which would otherwise answer a POST
+    first, with 403: no method that writes ever reaches the view."""
+    return path(route, csrf_exempt(require_safe(view)), name=name)
 
 
 urlpatterns = [

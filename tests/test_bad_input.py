@@ -11,6 +11,7 @@ import re
 import pytest
 from django.conf import settings as django_settings
 from django.db import transaction
+from django.test import Client
 from django.urls import NoReverseMatch, resolve, reverse
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -75,9 +76,11 @@ def test_no_generated_address_or_query_gets_a_server_error(client, seed_data, mo
 
 
 @pytest.mark.parametrize("route", public_routes(), ids=lambda route: route.name)
-def test_public_pages_only_read_they_answer_get_and_head_and_refuse_other_methods(client, known_urls, route):
+def test_public_pages_only_read_they_answer_get_and_head_and_refuse_other_methods(known_urls, route):
     """Nothing public writes (curators write in the admin): another method gets 405 and what is allowed, not the
-    page (OPTIONS once streamed a whole CSV)."""
+    page (OPTIONS once streamed a whole CSV), nor the CSRF check's 403 (the client checks CSRF, as a browser's
+    request is checked)."""
+    client = Client(enforce_csrf_checks=True)
     page = sample_url(route, known_urls)
     shown = client.get(page).status_code
     assert client.head(page).status_code == shown
@@ -153,3 +156,16 @@ def test_the_harness_reads_the_fields_of_a_declared_filterset():
 
     view.filterset_class = VersionFilter
     assert fuzzing.filterset_fields(view) == {"applicant", "start_after", "start_before", "commercial"}
+
+
+def test_a_form_without_its_csrf_token_gets_the_sites_own_page_saying_nothing_changed(db):
+    """Django's own CSRF page carries an inline style the Content-Security-Policy blocks, and says "DEBUG=True"."""
+    from tests.pagetext import page_text
+
+    response = Client(enforce_csrf_checks=True).post(reverse("admin:login"), {"username": "a", "password": "b"})
+    assert response.status_code == 403
+    text = page_text(response)
+    assert "The form could not be accepted" in text
+    assert "Nothing was changed." in text
+    assert "DEBUG" not in text
+    assert "<style" not in response.content.decode()
