@@ -38,8 +38,16 @@ def sha256_of(blocks):
 
 
 def file_sha256(path):
-    with open(path, "rb") as handle:
-        return sha256_of(iter(lambda: handle.read(1024 * 1024), b""))
+    """The file's sha256; RegisterFileError when there is no file to read at `path`."""
+    try:
+        with open(path, "rb") as handle:
+            return sha256_of(iter(lambda: handle.read(1024 * 1024), b""))
+    except FileNotFoundError:
+        raise RegisterFileError("there is no such file", file=str(path)) from None
+    except IsADirectoryError:
+        raise RegisterFileError("this is a folder, not a register file", file=str(path)) from None
+    except PermissionError:
+        raise RegisterFileError("the file cannot be read (permission denied)", file=str(path)) from None
 
 
 def import_register_file(path, edition=None, dry_run=False, progress=None, source_name=None, clock=None):

@@ -408,6 +408,16 @@ def test_the_command_exits_non_zero_with_the_message_on_stderr(tmp_path):
     assert "datausesregister_oct2025.xlsx: the file is empty" in result.stderr
 
 
+@pytest.mark.django_db
+def test_a_path_with_no_file_or_a_folder_is_a_clear_error_not_a_traceback(tmp_path):
+    missing = tmp_path / "datausesregister_nov2025.xlsx"
+    with pytest.raises(CommandError, match=r"datausesregister_nov2025\.xlsx: there is no such file\. Nothing was"):
+        call_command("import_register", str(missing))
+    with pytest.raises(CommandError, match="this is a folder, not a register file. Nothing was changed."):
+        call_command("import_register", str(tmp_path), "--edition", "2025-11")
+    assert not Edition.objects.exists()
+
+
 def test_synthetic_registers_are_deterministic(tmp_path):
     a = write_register(small_register(seed=5), tmp_path, name="a.xlsx")
     b = write_register(small_register(seed=5), tmp_path, name="b.xlsx")
