@@ -10,7 +10,7 @@ from register.models import Edition
 def site(request):
     return {
         "latest_edition": Edition.objects.exclude(register=Edition.Register.SEED)
-        .order_by("-month", "-imported_at")
+        .order_by(*Edition.NEWEST_FIRST)
         .first()
         or Edition.objects.order_by("-imported_at").first(),
         "official_register_url": settings.OFFICIAL_REGISTER_URL,

@@ -74,6 +74,9 @@ class Edition(models.Model):
 
     objects = NaturalKeyManager("code")
 
+    # Newest first, an edition without a month (a label) last on every database (PostgreSQL puts NULL first).
+    NEWEST_FIRST = (models.F("month").desc(nulls_last=True), "-imported_at")
+
     class Meta:
         ordering = ["month", "code"]
 

@@ -65,6 +65,8 @@ PASSAGE_SECONDS = 2.0  # PostgreSQL's ts_headline over a page of 100 long docume
 
 _WORD = re.compile(r"[^\W_]+")
 _QUERY_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+# Typographic double quotes (as a phone's keyboard or a word processor types them) mark a phrase too.
+_STRAIGHT_QUOTES = str.maketrans(dict.fromkeys("“”„‟«»", '"'))
 
 
 # --- The query syntax -------------------------------------------------------------------------------------------
@@ -131,7 +133,7 @@ class Query:
 def parse(text):
     """The query a search box's text asks for. Anything the syntax cannot use (stray quotes, symbols) is dropped;
     what it could use but may not (see the module's docstring) is left out and named in `notes`."""
-    text = (text or "").strip()[:MAX_QUERY_LENGTH]
+    text = (text or "").strip()[:MAX_QUERY_LENGTH].translate(_STRAIGHT_QUOTES)
     query, pending_or, kept = Query(text), False, False
     short, beyond, prefixes_beyond = [], [], []
     for match in _QUERY_TOKEN.finditer(text):

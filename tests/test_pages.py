@@ -610,3 +610,12 @@ def test_counts_of_a_thousand_or_more_are_grouped_in_thousands(client, many_file
 )
 def test_the_thousands_filter_groups_counts_and_leaves_everything_else_as_it_is(value, shown):
     assert Template("{{ value|thousands }}").render(Context({"value": value})) == shown
+
+
+def test_editions_are_newest_first_and_one_without_a_month_last_on_every_database(client, db):
+    factories.edition("2025-10", month=datetime.date(2025, 10, 1))
+    factories.edition("2025-11-files", month=None)  # a label: a CSV of one sheet of an edition already loaded
+    factories.edition("2025-11", month=datetime.date(2025, 11, 1))
+    shown = [edition.code for edition in client.get(reverse("register:about")).context["editions"]]
+    assert shown == ["2025-11", "2025-10", "2025-11-files"]
+    assert client.get(reverse("register:home")).context["latest_edition"].code == "2025-11"

@@ -66,6 +66,10 @@ def test_a_phrase_keeps_its_words_together_and_in_order(register):
     assert found('"hip fractures"') == ["DARS-NIC-00574-V2H1F"]
     assert found('"fracture of the hip"') == ["DARS-NIC-393658-D0V9N"]
     assert found('"hip of fracture the"') == []
+    # Typed with a phone's or a word processor's curly quotes, it is the same phrase.
+    assert found("“fracture of the hip”") == ["DARS-NIC-393658-D0V9N"]
+    assert found("„hip of fracture the“") == []
+    assert found("-“hip fractures” hip") == found('-"hip fractures" hip') != []
 
 
 def test_a_prefix_finds_words_that_start_with_it(register):

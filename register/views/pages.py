@@ -22,7 +22,7 @@ def home(request):
 
 
 def about(request):
-    editions = Edition.objects.order_by("-month", "-imported_at")
+    editions = Edition.objects.order_by(*Edition.NEWEST_FIRST)
     return render(request, "register/about.html", {"editions": editions, "facets": facets.FACETS})
 
 
