@@ -71,6 +71,8 @@ class EditionPage:
     filterset: AgreementFilter
     sections: list = field(default_factory=list)
     errors: list = field(default_factory=list)
+    field_errors: dict = field(default_factory=dict)  # {parameter: message}, beside its box
+    retry_url: str = ""  # the query without the part in error
     datasets: list = field(default_factory=list)  # (value, label, count)
     values: dict = field(default_factory=dict)
     filtered: bool = False
@@ -83,16 +85,23 @@ class EditionPage:
         return not self.errors
 
 
-def edition_page(edition, data):
-    """Everything /changes/<edition>/ shows for a query string."""
+def edition_page(edition, data, *, in_error=True):
+    """Everything /changes/<edition>/ shows for a query string. A query in error is shown as the agreement list
+    shows one: its messages, the form with each part in error marked beside its box, and the changes the rest of
+    the query finds (`in_error=False` is that second run)."""
     found = changes.edition_changes(edition)
     ids = list(found.agreements)
     query = {name: data.get(name) for name in FILTERS if data.get(name)}
     filterset = AgreementFilter(query, queryset=Agreement.objects.filter(pk__in=ids))
-    page = EditionPage(found, filterset, clear_url=reverse("register:edition-changes", args=[edition.code]))
+    base = reverse("register:edition-changes", args=[edition.code])
+    page = EditionPage(found, filterset, clear_url=base)
     page.list_url = reverse("register:agreements") + f"?edition={facets.value_key(edition.code)}"
     if not filterset.is_valid():
-        page.errors = listing.form_errors(filterset)
+        if in_error:
+            page = edition_page(edition, listing.without_errors(query, filterset).values, in_error=False)
+        listing.mark_errors(page, query, filterset, base, typed_boxes={"organisation"})
+        if "organisation" in page.field_errors:
+            page.values["organisation"] = query.get("organisation", "")
         return page
     cleaned = filterset.form.cleaned_data
     page.values = {

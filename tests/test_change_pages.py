@@ -96,6 +96,29 @@ def test_an_editions_changes_filter_by_organisation_and_dataset(client, three):
     assert client.get(reverse("register:edition-changes", args=["1999-01"])).status_code == 404
 
 
+def test_an_editions_changes_in_error_keep_the_form_and_show_what_the_rest_finds(client, three):
+    """As the agreement list: the mistyped organisation is corrected where it was typed, the dataset chosen is kept."""
+    agreement, _ = amended(three)
+    use = DatasetUse.objects.filter(version__agreement=agreement).first()
+    from register.facets import value_key
+
+    url = reverse("register:edition-changes", args=["2025-11"])
+    dataset = value_key(use.dataset_name)
+    wrong = client.get(url, {"organisation": "NHS Grater Manchester", "dataset": dataset})
+    assert wrong.status_code == 400
+    body = wrong.content.decode()
+    assert '<a href="#id_organisation">Organisation</a>' in body
+    assert 'value="NHS Grater Manchester"' in body
+    assert 'aria-invalid="true"' in body
+    assert f'<option value="{dataset}" selected>' in body
+    text = page_text(wrong)
+    assert text.startswith("Error: What changed in edition 2025-11")
+    assert "The list below is what the rest of the query finds" in text
+    assert agreement.reference in text  # the dataset alone still narrows the changes
+    unknown = page_text(client.get(url, {"role": "spaceship"}))
+    assert "You gave “spaceship”" in unknown
+
+
 def test_the_first_edition_counts_everything_as_listed_for_the_first_time(client, three):
     text = page_text(client.get(reverse("register:edition-changes", args=["2025-10"])))
     assert "The first edition of this register loaded" in text

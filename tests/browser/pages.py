@@ -52,6 +52,15 @@ PAGE_TYPES = [
     PageType("dataset", "register:dataset", args=("dataset",)),
     PageType("dataset-list", "register:datasets"),
     PageType("changes", "register:changes", arrives_with="issue 5, what changed"),
+    PageType("edition-changes", "register:edition-changes", args=("edition",)),
+    PageType(
+        "edition-changes-in-error",
+        "register:edition-changes",
+        args=("edition",),
+        query=(("organisation", "No Such Body"), ("dataset", "dataset")),
+        status=400,
+    ),
+    PageType("agreement-changes", "register:agreement-changes", args=("agreement",)),
     PageType("signals", "register:signals", arrives_with="issue 8, signals"),
     PageType("about", "register:about"),
     PageType("not-found", "register:agreement", args=("missing_reference",), status=404),
@@ -72,6 +81,7 @@ class Examples:
     organisation: str  # slug of the organisation, not an ICB, holding the most agreements
     search_words: str = "data"
     missing_reference: str = "DARS-NIC-00000-NOPE0"
+    edition: str = "2025-11"  # the synthetic register's (tests/browser/conftest.py SYNTHETIC)
 
 
 def _slug(url):

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from django.urls import reverse
 
-from tests.browser.pages import NARROW, PAGE_TYPES
+from tests.browser.pages import BY_NAME, NARROW, PAGE_TYPES, PHONE
 
 pytestmark = pytest.mark.browser
 
@@ -128,11 +128,18 @@ def test_a_search_typed_into_the_lists_own_box_comes_back_best_match_first(visit
     visitor.check_clean()
 
 
+# Visible: its box is on screen and the middle of what is on screen is the element itself, not clipped away (a
+# visually hidden table header's link) nor scrolled out of its box nor covered (WCAG 2.4.7, 2.4.11).
 FOCUS_STYLE = """element => {
     const style = getComputedStyle(element);
-    const box = element.getBoundingClientRect();
+    const hits = [...element.getClientRects()].map(box => {
+        const left = Math.max(box.left, 0), right = Math.min(box.right, innerWidth);
+        const top = Math.max(box.top, 0), bottom = Math.min(box.bottom, innerHeight);
+        return right > left && bottom > top && document.elementFromPoint((left + right) / 2, (top + bottom) / 2);
+    });
     return {outline: style.outlineStyle, outlineWidth: parseFloat(style.outlineWidth), shadow: style.boxShadow,
-            visible: box.width > 0 && box.height > 0 && box.bottom > 0 && box.top < innerHeight,
+            visible: hits.some(hit => hit && (element === hit || element.contains(hit))),
+            hits: hits.map(hit => hit ? hit.tagName + '.' + hit.className : String(hit)),
             tag: element.tagName, text: (element.innerText || element.value || element.id || '').slice(0, 40)};
 }"""
 
@@ -188,6 +195,24 @@ def test_the_keyboard_alone_reaches_everything_with_focus_always_visible(visit, 
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"page=2"))
     assert "Page 2 of" in page.locator(".pagination").inner_text()
+    visitor.check_clean()
+
+
+@pytest.mark.parametrize("page_type", ["agreement-list", "edition-changes"])
+def test_every_stop_shows_focus_on_a_phone(visit, examples, page_type):
+    """On a phone, tables become cards: no stop may be a link hidden with its table header, or scrolled out of its
+    table's box."""
+    visitor = visit(viewport=PHONE)
+    page = visitor.page
+    page.goto(BY_NAME[page_type].path(examples))
+    stops = 0
+    for _ in range(250):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement === document.body"):
+            break
+        assert_focus_visible(page)
+        stops += 1
+    assert stops > 20
     visitor.check_clean()
 
 
