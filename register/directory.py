@@ -68,6 +68,21 @@ class OrganisationDirectory:
         """Whether there is a list to show (for a query in error, the list without the part in error)."""
         return self.page is not None
 
+    @property
+    def page_title(self):
+        """The page's <title>, naming what it shows, as the agreement list's does (WCAG 2.4.2)."""
+        if self.errors:
+            return "Error: organisations"
+        cleaned = self.filterset.form.cleaned_data
+        chosen = [choice.label for choice in self.kinds if choice.selected]
+        parts = [f"Name: “{self.typed}”"] if self.typed else []
+        parts += [f"Type: {label}" for label in chosen]
+        parts += [f"Starting with {cleaned['letter']}"] if cleaned.get("letter") else []
+        title = "Organisations" + (f" ({'; '.join(parts)})" if parts else "")
+        if self.page is not None and self.page.paginator.num_pages > 1:
+            title += f", page {self.page.number} of {self.page.paginator.num_pages}"
+        return title
+
 
 def organisation_ids(filterset):
     """The ids the filters find: best match first when searching by name, otherwise as filed (NHS set aside)."""

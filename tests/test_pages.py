@@ -405,6 +405,19 @@ def test_the_organisation_list_rejects_an_unknown_type_clearly(client, register)
     assert 'value="bolton"' in re.search(r'<input id="id_q"[^>]*>', body)[0]
 
 
+def test_each_query_of_the_organisation_list_has_its_own_title(client, register):
+    def title(**params):
+        body = client.get(reverse("register:organisations"), params).content.decode()
+        return re.search(r"<title>(.*?) · ", body)[1]
+
+    assert re.fullmatch(r"Organisations, page 1 of \d+", title())
+    assert re.fullmatch(r"Organisations, page 2 of \d+", title(page="2"))
+    assert title(q="leeds") == "Organisations (Name: “leeds”)"
+    assert title(kind="sub-icb", letter="N") == "Organisations (Type: Sub-ICB location; Starting with N)"
+    assert title(kind="spaceship") == "Error: organisations"
+    assert title(kind="icb") == "Organisations (Type: Integrated Care Board)"
+
+
 def test_the_organisation_list_keeps_a_name_in_error_as_typed(client, register):
     response = client.get(reverse("register:organisations"), {"q": "<b>" + "x" * 200})
     assert response.status_code == 400
