@@ -7,6 +7,10 @@ text too long) makes the form invalid with a message naming the field and what w
 the query runs no further, and nothing ever fails with a 500.
 """
 
+import calendar
+import datetime
+import re
+
 import django_filters
 from django import forms
 from django.db.models import Case, Max, Q, When
@@ -70,8 +74,32 @@ class OrganisationFilter(django_filters.Filter):
     field_class = OrganisationField
 
 
+ISO_SHAPE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+class StrictDateField(forms.DateField):
+    """A date written as YYYY-MM-DD that is no day ("2024-02-31") is told so, not asked for its format again."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except forms.ValidationError:
+            shape = ISO_SHAPE.fullmatch((value or "").strip())
+            if shape:
+                year, month, day = (int(part) for part in shape.groups())
+                if not 1 <= month <= 12:
+                    raise forms.ValidationError(f"There is no month {month}: months go from 01 to 12.") from None
+                days = calendar.monthrange(year, month)[1]
+                if not 1 <= day <= days:
+                    name = datetime.date(year, month, 1).strftime("%B %Y")
+                    raise forms.ValidationError(f"There is no such day: {name} has {days} days.") from None
+            raise
+
+
 class StrictDateFilter(django_filters.DateFilter):
     """ISO dates only: 01/02/2024 means different days to different readers."""
+
+    field_class = StrictDateField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("input_formats", ["%Y-%m-%d"])
@@ -185,7 +213,7 @@ class AgreementFilter(CountsWithoutOne, django_filters.FilterSet):
     signal = facet_filter("signal")
     active_on = StrictDateFilter(label="DSA in force on", method="filter_active_on")
     active_from = StrictDateFilter(label="DSA in force at some time from", method="filter_active_from")
-    active_to = StrictDateFilter(label="to", method="filter_active_to")
+    active_to = StrictDateFilter(label="DSA in force at some time up to", method="filter_active_to")
     sort = django_filters.ChoiceFilter(label="Sort by", choices=list(SORTS.items()), method="keep", empty_label=None)
     per_page = django_filters.TypedChoiceFilter(
         label="Results per page",
