@@ -12,9 +12,10 @@ import functools
 from django.db import connection, models
 
 BATCH = 5000  # rows per statement (per COPY on PostgreSQL)
+ID_CHUNK = 900  # ids per `__in` lookup: under SQLite's smallest limit on query parameters
 
 
-def chunks(items, size):
+def chunks(items, size=ID_CHUNK):
     items = list(items)
     for start in range(0, len(items), size):
         yield items[start : start + size]

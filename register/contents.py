@@ -13,6 +13,7 @@ import datetime
 import hashlib
 import json
 
+from register.bulk import chunks
 from register.models import AgreementVersion, DatasetUse, VersionContent, VersionController
 
 VERSION_FIELDS = [
@@ -34,7 +35,6 @@ VERSION_FIELDS = [
     *AgreementVersion.TEXT_FIELDS,
 ]
 USE_FIELDS = ["type_of_data", "sensitivity", "is_sensitive", "frequency", "legal_basis", "common_law_duty"]
-ID_CHUNK = 900
 
 
 def _plain(value):
@@ -65,8 +65,7 @@ def content_hash(fields):
 def _rows_content(version_ids):
     """{version id: content} rebuilt from the database rows of these versions."""
     controllers, uses = {}, {}
-    for start in range(0, len(version_ids), ID_CHUNK):
-        chunk = version_ids[start : start + ID_CHUNK]
+    for chunk in chunks(version_ids):
         for link in VersionController.objects.filter(version_id__in=chunk).order_by("version_id", "position"):
             controllers.setdefault(link.version_id, []).append(link.spelling)
         for use in DatasetUse.objects.filter(version_id__in=chunk).order_by("version_id", "position"):
@@ -120,8 +119,7 @@ def contents_for(pairs):
     pairs = {(version_id, value) for version_id, value in pairs if value}
     version_ids = sorted({version_id for version_id, _ in pairs})
     found = {}
-    for start in range(0, len(version_ids), ID_CHUNK):
-        chunk = version_ids[start : start + ID_CHUNK]
+    for chunk in chunks(version_ids):
         for version_id, value, fields in VersionContent.objects.filter(version_id__in=chunk).values_list(
             "version_id", "content_hash", "fields"
         ):

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from register.editions import register_family
+from register.text import NARRATIVE
 
 EQUAL, INSERTED, DELETED = "equal", "inserted", "deleted"
 
@@ -182,11 +183,7 @@ FIELDS = [
     ("sublicensing_text", "Does sublicensing apply"),
     ("commercial_text", "For commercial purposes"),
     ("type_of_data_text", "Type of data (agreement)"),
-    ("objectives", "Objective for processing"),
-    ("processing_activities", "Processing activities"),
-    ("expected_outputs", "Expected outputs"),
-    ("expected_benefits", "Expected measurable benefits"),
-    ("yielded_benefits", "Yielded benefits"),
+    *NARRATIVE,
     ("datasets", "Datasets (type of data; sensitivity; frequency; legal basis; common law duty)"),
 ]
 # What the older quarterly register states about a version; the rest it leaves unsaid.

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from register.models import Agreement, AgreementFacet, VersionController
+from register.text import NARRATIVE_FIELDS
 
 CHUNK = 200
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -142,8 +143,8 @@ def query_error(problems, fmt="csv"):
 # What a download row reads of an agreement and its latest version, as plain values (a model instance per row and
 # per related row would cost more than the rest of the export together).
 LATEST = [
-    "title", "applicant_name", "applicant_type", "dsa_start", "dsa_end", "commercial", "sublicensing", "objectives",
-    "processing_activities", "expected_outputs", "expected_benefits", "yielded_benefits",
+    "title", "applicant_name", "applicant_type", "dsa_start", "dsa_end", "commercial", "sublicensing",
+    *NARRATIVE_FIELDS,
 ]  # fmt: skip
 AGREEMENT_FIELDS = {
     "id": "pk",

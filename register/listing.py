@@ -19,6 +19,7 @@ from django.urls import reverse
 from register import facets, search
 from register.filters import DEFAULT_PAGE_SIZE, DEFAULT_SORT, PAGE_SIZES, SORTS, AgreementFilter
 from register.models import Agreement, AgreementFacet
+from register.queries import LATEST_NARRATIVE
 
 _APPLICANT = Coalesce("latest_version__applicant__name", "latest_version__applicant_name")
 _TITLE = NullIf(Lower("latest_version__title"), Value(""))  # untitled agreements (most, in some editions) come last
@@ -37,7 +38,7 @@ ORDERINGS = {
 SORTABLE_COLUMNS = [("title", "Agreement"), ("organisation", "Applicant"), ("start", "DSA start")]
 SORTABLE_COLUMNS += [("end", "DSA end"), ("files", "Files released")]
 PAGE_SETTINGS = ("page", "per_page")
-NARRATIVE_FIELDS = [f"latest_version__{name}" for name, _ in search.NARRATIVE]
+NARRATIVE_FIELDS = LATEST_NARRATIVE  # deferred on list pages: a list shows none of them
 
 
 def page_number(text):

@@ -40,8 +40,7 @@ from operator import attrgetter
 from django.db import connection, transaction
 from django.db.models import Count
 
-from register.bulk import chunks as bulk_chunks
-from register.bulk import insert_rows, update_rows
+from register.bulk import chunks, insert_rows, update_rows
 from register.contents import USE_FIELDS, VERSION_FIELDS, content, content_hash, keep_current
 from register.editions import register_family
 from register.events import announce
@@ -68,7 +67,6 @@ from register.signals import store as signal_store
 
 BATCH = 1000
 SQLITE_CACHE_KIB = 128 * 1024
-ID_CHUNK = 900  # ids per `__in` lookup: under SQLite's smallest limit on query parameters
 
 # The older quarterly register states only these about a version; it leaves the others alone.
 RELEASE_VERSION_FIELDS = ["applicant_name", *AgreementVersion.TEXT_FIELDS]
@@ -98,10 +96,6 @@ FILE_INSERT = [
     "notes",
     "curated_fields",
 ]
-
-
-def chunks(items, size=ID_CHUNK):
-    return bulk_chunks(items, size)
 
 
 def taken_slugs(model):

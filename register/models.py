@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from register.names import agreement_heading, name_key, reference_key
+from register.text import NARRATIVE_FIELDS
 
 
 class NaturalKeyManager(models.Manager):
@@ -312,7 +313,7 @@ class Agreement(Curated):
 class AgreementVersion(Curated):
     """One row of the register's Agreements sheet: an agreement as approved at one version."""
 
-    TEXT_FIELDS = ["objectives", "processing_activities", "expected_outputs", "expected_benefits", "yielded_benefits"]
+    TEXT_FIELDS = list(NARRATIVE_FIELDS)
 
     agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="versions")
     reference = models.CharField(max_length=200, unique=True, help_text="Full reference with its version.")

@@ -23,6 +23,7 @@ from register.models import (
     VersionController,
 )
 from register.names import dataset_family_key, reference_key, split_reference
+from register.text import NARRATIVE_FIELDS
 
 
 def holds_an_agreement():
@@ -136,8 +137,7 @@ class Holding:
         return [(role, sorted(names)) for role, names in self.roles.items()]
 
 
-NARRATIVE = ["objectives", "processing_activities", "expected_outputs", "expected_benefits", "yielded_benefits"]
-LATEST_NARRATIVE = [f"latest_version__{name}" for name in NARRATIVE]
+LATEST_NARRATIVE = [f"latest_version__{name}" for name in NARRATIVE_FIELDS]
 
 
 @dataclass

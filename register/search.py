@@ -45,17 +45,11 @@ from django.db.models.expressions import RawSQL
 
 from register.models import Agreement, AgreementVersion, Organisation, OrganisationAlias, VersionController
 from register.names import name_key, reference_key, split_reference
+from register.text import NARRATIVE
 
 logger = logging.getLogger(__name__)
 
 MARK_START, MARK_END = "\ue000", "\ue001"  # around matched words in passages; never in indexed text
-NARRATIVE = [
-    ("objectives", "Objective for processing"),
-    ("processing_activities", "Processing activities"),
-    ("expected_outputs", "Expected outputs"),
-    ("expected_benefits", "Expected measurable benefits"),
-    ("yielded_benefits", "Yielded benefits"),
-]
 PASSAGE_SOURCES = [*NARRATIVE, ("organisations", "Organisations named")]
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 10

@@ -13,6 +13,16 @@ otherwise ("a. ...", "b. ...", then "i. ...", "ii. ..." is a list of its own und
 import re
 from dataclasses import dataclass, field
 
+# The five narrative texts of a version: its field, and the register's column in words. The one list of them.
+NARRATIVE = (
+    ("objectives", "Objective for processing"),
+    ("processing_activities", "Processing activities"),
+    ("expected_outputs", "Expected outputs"),
+    ("expected_benefits", "Expected measurable benefits"),
+    ("yielded_benefits", "Yielded benefits"),
+)
+NARRATIVE_FIELDS = tuple(name for name, _ in NARRATIVE)
+
 _NUMBERED = re.compile(r"^\(?(?P<n>\d{1,3})[.)]\s+(?P<text>\S.*)$")
 _ROMAN = re.compile(r"^\(?(?P<n>i{1,3}|iv|vi{0,3}|ix|x)[.)]\s+(?P<text>\S.*)$")
 _LETTERED = re.compile(r"^\(?(?P<n>[a-z])[.)]\s+(?P<text>\S.*)$")

@@ -14,9 +14,10 @@ released from, with the values of their first file row; the register gives no mo
 from register.importers.records import DatasetRecord, RegisterContents, VersionRecord
 from register.importers.sheets import PURPOSES, RELEASES, read_files, read_purposes
 from register.importers.tables import Table
+from register.text import NARRATIVE_FIELDS
 
 SHEETS = {"datareleases": RELEASES, "purposestatements": PURPOSES}
-_TEXTS = ("objectives", "processing_activities", "expected_outputs", "expected_benefits", "yielded_benefits")
+_TEXTS = NARRATIVE_FIELDS
 
 
 def read(tables, contents: RegisterContents, known_keys, counted):

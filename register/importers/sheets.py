@@ -21,6 +21,7 @@ from register.importers.values import (
     text,
 )
 from register.names import name_key
+from register.text import NARRATIVE_FIELDS
 
 REFERENCE = Column("reference", ("Reference Number", "NIC Number", "Reference"), required=True, max_length=200)
 
@@ -77,7 +78,7 @@ PURPOSES = [
 ]
 
 _REFERENCE_SHAPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-/]*$")
-_NARRATIVES = ("objectives", "processing_activities", "expected_outputs", "expected_benefits", "yielded_benefits")
+_NARRATIVES = NARRATIVE_FIELDS
 
 
 def narrative(value):

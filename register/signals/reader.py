@@ -10,6 +10,7 @@ import datetime
 from django.db import connection
 from django.db.models.functions import Substr
 
+from register import bulk
 from register.models import (
     Agreement,
     AgreementVersion,
@@ -31,7 +32,6 @@ from register.signals.records import (
 )
 
 SEED = "seed"  # Edition.Register.SEED
-ID_CHUNK = 900  # ids per `__in` lookup: under SQLite's smallest limit on query parameters
 TEXT_START = 300  # characters of a narrative text kept: placeholders are far shorter
 
 VERSION_FIELDS = [
@@ -47,9 +47,8 @@ FILE_FIELDS = [
 
 
 def chunks(ids):
-    ids = sorted(ids)
-    for start in range(0, len(ids), ID_CHUNK):
-        yield ids[start : start + ID_CHUNK]
+    """The ids in order, ID_CHUNK at a time."""
+    return bulk.chunks(sorted(ids))
 
 
 def _scoped(queryset, field, ids):
