@@ -31,6 +31,7 @@ from register.models import (
     VersionController,
 )
 from register.names import name_key
+from register.queries import naming_dataset
 from register.signals import store as signal_store
 
 # Fields that describe the curation itself, never register content a curator "corrects".
@@ -104,9 +105,7 @@ def affected_agreements(obj):
         return set()  # its note and source address show on pages (the cache follows), in no agreement's derived data
     if isinstance(obj, Dataset | DatasetAlias):
         dataset_id = obj.pk if isinstance(obj, Dataset) else obj.dataset_id
-        return set(DatasetUse.objects.filter(dataset=dataset_id).values_list("version__agreement_id", flat=True)) | set(
-            FileRelease.objects.filter(dataset=dataset_id).values_list("agreement_id", flat=True)
-        )
+        return set(Agreement.objects.filter(naming_dataset(dataset_id)).values_list("pk", flat=True))
     return None  # not register content we know: assume anything may have changed
 
 

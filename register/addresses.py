@@ -21,9 +21,13 @@ class Moved(Exception):
 
     def redirect(self, request, url_name):
         """A permanent redirect to `url_name` at the slug now, with the request's query string."""
-        target = reverse(url_name, args=[self.slug])
-        query = request.META.get("QUERY_STRING", "")
-        return redirect(f"{target}?{query}" if query else target, permanent=True)
+        return moved_permanently(request, reverse(url_name, args=[self.slug]))
+
+
+def moved_permanently(request, target):
+    """A permanent redirect to the address `target`, keeping the request's query string."""
+    query = request.META.get("QUERY_STRING", "")
+    return redirect(f"{target}?{query}" if query else target, permanent=True)
 
 
 def get(queryset, slug):

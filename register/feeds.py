@@ -22,8 +22,8 @@ from django.utils.html import format_html, format_html_join
 from register import addresses, changes, listing
 from register.contents import contents_for
 from register.differences import FIELDS, field_text, typographic_key
-from register.models import Agreement, AgreementVersion, Dataset, DatasetUse, FileRelease, Organisation
-from register.queries import gathered_organisation_ids
+from register.models import Agreement, AgreementVersion, Dataset, Organisation
+from register.queries import gathered_organisation_ids, held_by, naming_dataset
 
 ENTRIES = 100
 AUTHOR = "NHS England (the register); Data Release Register, reformatted (this feed)"
@@ -214,12 +214,7 @@ class OrganisationChangesFeed(ChangesFeed):
 
     def subject(self, request, slug):
         organisation = addresses.get(Organisation.objects.all(), slug)
-        ids = gathered_organisation_ids(organisation)
-        held = Agreement.objects.filter(
-            pk__in=AgreementVersion.objects.filter(applicant__in=ids).values("agreement_id")
-        ) | Agreement.objects.filter(
-            pk__in=AgreementVersion.objects.filter(controller_links__organisation__in=ids).values("agreement_id")
-        )
+        held = Agreement.objects.filter(held_by(gathered_organisation_ids(organisation)))
         return Subject(
             title=f"What changed for {organisation.name}",
             page=organisation.get_absolute_url(),
@@ -234,9 +229,7 @@ class DatasetChangesFeed(ChangesFeed):
 
     def subject(self, request, slug):
         dataset = addresses.get(Dataset.objects.all(), slug)
-        naming = Agreement.objects.filter(
-            pk__in=DatasetUse.objects.filter(dataset=dataset).values("version__agreement_id")
-        ) | Agreement.objects.filter(pk__in=FileRelease.objects.filter(dataset=dataset).values("agreement_id"))
+        naming = Agreement.objects.filter(naming_dataset(dataset.pk))
         return Subject(
             title=f"What changed for {dataset.name}",
             page=dataset.get_absolute_url(),

@@ -23,10 +23,9 @@ from register.models import (
     Dataset,
     Organisation,
     OrganisationAlias,
-    VersionController,
 )
 from register.names import name_key
-from register.queries import gathered_organisation_ids
+from register.queries import gathered_organisation_ids, held_by
 
 DATE_FORMAT_MESSAGE = "Enter a date as YYYY-MM-DD, for example 2024-04-01."
 SORTS = {
@@ -252,16 +251,7 @@ class AgreementFilter(CountsWithoutOne, django_filters.FilterSet):
         return queryset.filter(pk__in=search.among(hits))
 
     def filter_organisation(self, queryset, name, organisation):
-        ids = self.gathered_ids(organisation)
-        role = self.form.cleaned_data.get("role")
-        condition = Q()
-        if role in (None, "", "applicant"):
-            condition |= Q(pk__in=AgreementVersion.objects.filter(applicant__in=ids).values("agreement_id"))
-        if role in (None, "", "controller"):
-            condition |= Q(
-                pk__in=VersionController.objects.filter(organisation__in=ids).values("version__agreement_id")
-            )
-        return queryset.filter(condition)
+        return queryset.filter(held_by(self.gathered_ids(organisation), self.form.cleaned_data.get("role")))
 
     def gathered_ids(self, organisation):
         if getattr(self, "_gathered", (None,))[0] != organisation.pk:

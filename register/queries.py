@@ -33,6 +33,26 @@ def holds_an_agreement():
     )
 
 
+def held_by(organisation_ids, role=None):
+    """The condition on Agreement of being held by these organisations: applicant or data controller of any version
+    (only the one when `role` is "applicant" or "controller")."""
+    condition = Q()
+    if role in (None, "", "applicant"):
+        condition |= Q(pk__in=AgreementVersion.objects.filter(applicant__in=organisation_ids).values("agreement_id"))
+    if role in (None, "", "controller"):
+        condition |= Q(
+            pk__in=VersionController.objects.filter(organisation__in=organisation_ids).values("version__agreement_id")
+        )
+    return condition
+
+
+def naming_dataset(dataset_id):
+    """The condition on Agreement of naming a dataset on any version, or of files of it released under it."""
+    return Q(pk__in=DatasetUse.objects.filter(dataset=dataset_id).values("version__agreement_id")) | Q(
+        pk__in=FileRelease.objects.filter(dataset=dataset_id).values("agreement_id")
+    )
+
+
 def gathered_organisation_ids(organisation):
     """The organisation and every body whose holdings it gathers: an ICB's sub-ICB locations, their CCGs.
 

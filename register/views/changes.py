@@ -3,7 +3,7 @@ agreement as one edition listed it (to cite it), and the Atom feeds of changes."
 
 from django.shortcuts import get_object_or_404, redirect, render
 
-from register import agreement_history, change_listing, curation_history, queries
+from register import addresses, agreement_history, change_listing, curation_history, queries
 from register.feeds import AgreementQueryFeed, AllChangesFeed, DatasetChangesFeed, OrganisationChangesFeed
 from register.models import Edition
 
@@ -38,9 +38,7 @@ def _problem(request, agreement, error):
 def agreement_changes(request, reference):
     agreement, canonical = queries.find_agreement(reference)
     if not canonical:
-        query = request.META.get("QUERY_STRING", "")
-        target = agreement_history.changes_url(agreement)
-        return redirect(f"{target}?{query}" if query else target, permanent=True)
+        return addresses.moved_permanently(request, agreement_history.changes_url(agreement))
     found = _history(agreement)
     context = {"agreement": agreement, "history": found, "latest": agreement.latest_version}
     try:
