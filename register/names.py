@@ -78,6 +78,11 @@ def reference_key(reference):
     return clean_text(reference).upper()
 
 
+def prefix_variants(key):
+    """A reference key, then the same key with its `DARS-` prefix taken off, or put on (both are written)."""
+    return [key, key.removeprefix("DARS-") if key.startswith("DARS-") else "DARS-" + key]
+
+
 def agreement_heading(title, applicant_name=""):
     """The agreement's title; without one, "Untitled agreement with" its applicant, so that it still says whose."""
     title, applicant_name = " ".join((title or "").split()), " ".join((applicant_name or "").split())

@@ -22,7 +22,7 @@ from register.models import (
     Organisation,
     VersionController,
 )
-from register.names import dataset_family_key, reference_key, split_reference
+from register.names import dataset_family_key, prefix_variants, reference_key, split_reference
 from register.text import NARRATIVE_FIELDS
 
 
@@ -236,12 +236,7 @@ def find_agreement(reference):
     """
     text = reference.strip()
     base, version = split_reference(text)
-    candidates = [reference_key(base)]
-    key = candidates[0]
-    if key.startswith("DARS-"):
-        candidates.append(key.removeprefix("DARS-"))
-    else:
-        candidates.append("DARS-" + key)
+    candidates = prefix_variants(reference_key(base))
     found = Agreement.objects.select_related("first_edition", "last_edition", "withdrawn_in")
     for candidate in candidates:
         agreement = found.filter(key=candidate).first()

@@ -44,7 +44,7 @@ from django.db import OperationalError, connection, transaction
 from django.db.models.expressions import RawSQL
 
 from register.models import Agreement, AgreementVersion, Organisation, OrganisationAlias, VersionController
-from register.names import name_key, reference_key, split_reference
+from register.names import name_key, prefix_variants, reference_key, split_reference
 from register.text import NARRATIVE
 
 logger = logging.getLogger(__name__)
@@ -449,8 +449,7 @@ def reference_match(text):
     if not text or " " in text or len(text) > 200:
         return None
     base, _ = split_reference(text)
-    keys = {reference_key(text), reference_key(base)}
-    keys |= {key.removeprefix("DARS-") if key.startswith("DARS-") else "DARS-" + key for key in set(keys)}
+    keys = {variant for key in (reference_key(text), reference_key(base)) for variant in prefix_variants(key)}
     return Agreement.objects.filter(key__in=keys).order_by("pk").values_list("pk", flat=True).first()
 
 
