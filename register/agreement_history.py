@@ -65,6 +65,11 @@ class VersionEvent:
     compare_url: str = ""
     before: object = None  # (version, edition) the change is compared with, where there is one
 
+    @property
+    def kind_words(self):
+        """What happened to the version, after "Version 2.1: "."""
+        return {changes.ADDED: "new", changes.CHANGED: "amended"}.get(self.kind, "withdrawn (no longer listed)")
+
 
 @dataclass
 class TimelineEntry:

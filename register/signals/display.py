@@ -58,6 +58,11 @@ class ShownSignal:
     rows: list  # [[cell text]]
     more_rows: int = 0
 
+    @property
+    def row_count(self):
+        """Rows of evidence in all, those shown and those not."""
+        return len(self.rows) + self.more_rows
+
     @classmethod
     def of(cls, signal, shown_rows=SHOWN_ROWS):
         kind = signals.BY_CODE[signal.kind]
