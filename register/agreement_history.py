@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from register import changes, citations
+from register import changes, citations, curation_history
 from register.contents import contents_for, listed_content, version_content
 from register.differences import compare_contents
 from register.editions import register_family
@@ -352,3 +352,15 @@ def as_of(found, edition):
             content = stored.get((version.pk, hashes[version.pk])) or version_content(version.pk)
             listed.append((version, content))
     return AsOf(edition, listed, found.entry_for(edition), reference=found.agreement.reference)
+
+
+def page_context(agreement, versions):
+    """What the agreement page's history sections show: the timeline, curators' edits, the citation's address."""
+    found = history(agreement, versions)
+    return {
+        "history": found,
+        "curator_edits": curation_history.agreement_edits(agreement, [version.pk for version in versions]),
+        "cite_as_of_url": as_of_url(agreement, agreement.last_edition)
+        if agreement.last_edition_id and found.listings.get(agreement.last_edition_id)
+        else "",
+    }

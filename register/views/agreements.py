@@ -2,9 +2,8 @@
 
 from django.shortcuts import redirect, render
 
-from register import downloads, feeds, listing, page_charts, queries
+from register import agreement_history, downloads, feeds, listing, page_charts, queries
 from register.signals import display as signal_display
-from register.views import changes
 
 
 def agreement_list(request):
@@ -24,7 +23,7 @@ def agreement_detail(request, reference):
         "page_url": request.build_absolute_uri(agreement.get_absolute_url()),
         **page_charts.agreement_charts(summary),
     }
-    context.update(changes.agreement_history_context(agreement, summary.versions))
+    context.update(agreement_history.page_context(agreement, summary.versions))
     context["signals"] = signal_display.for_agreement(agreement)
     return render(request, "register/agreement_detail.html", context)
 

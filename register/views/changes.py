@@ -3,7 +3,7 @@ agreement as one edition listed it (to cite it), and the Atom feeds of changes."
 
 from django.shortcuts import get_object_or_404, redirect, render
 
-from register import addresses, agreement_history, change_listing, curation_history, queries
+from register import addresses, agreement_history, change_listing, queries
 from register.feeds import AgreementQueryFeed, AllChangesFeed, DatasetChangesFeed, OrganisationChangesFeed
 from register.models import Edition
 
@@ -82,15 +82,3 @@ def agreement_as_of(request, reference, edition):
         "page_url": request.build_absolute_uri(request.path),
     }
     return render(request, "register/agreement_as_of.html", context)
-
-
-def agreement_history_context(agreement, versions):
-    """What the agreement page's history sections show (used by register.views.agreements)."""
-    found = agreement_history.history(agreement, versions)
-    return {
-        "history": found,
-        "curator_edits": curation_history.agreement_edits(agreement, [version.pk for version in versions]),
-        "cite_as_of_url": agreement_history.as_of_url(agreement, agreement.last_edition)
-        if agreement.last_edition_id and found.listings.get(agreement.last_edition_id)
-        else "",
-    }
