@@ -1,6 +1,7 @@
 """Admin hardening: sign-in throttling (django-axes), the admin path from the environment, staff only, and the
 Curators group's least privilege."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -39,6 +40,13 @@ def sign_in(client, url, password, username="curator", **extra):
 
 def signed_in(client):
     return "_auth_user_id" in client.session
+
+
+def test_the_sign_in_page_has_one_heading_and_says_when_it_failed(client, staff, login_url):
+    page = client.get(login_url).content.decode()
+    assert re.findall(r"<h1[^>]*>(.*?)</h1>", page) == ["Sign in to curate the register"]
+    failed = sign_in(client, login_url, "the-wrong-password")
+    assert "<title>Error:" in failed.content.decode()
 
 
 def test_sign_in_is_locked_after_five_failures_even_with_the_right_password(client, staff, login_url, settings):
