@@ -14,12 +14,11 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.text import get_valid_filename
 
 from register.admin_base import ReadOnlyAdmin
 from register.editions import CODE, edition_from_name, future_month_problem
 from register.import_report import KINDS, OUTCOMES
-from register.importing import already_imported, process_gone, sha256_of, start_run, upload_dir
+from register.importing import already_imported, create_run, process_gone, sha256_of, start_run
 from register.models import ImportRun, VersionContent, VersionListing
 
 REFRESH_SECONDS = 3
@@ -119,22 +118,12 @@ class ImportRunAdmin(admin.ModelAdmin):
             raise PermissionDenied
         form = UploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
-            run = ImportRun.objects.create(
-                user=request.user,
-                original_name=upload.name[:255],
-                size=upload.size,
+            run = create_run(
+                request.user,
+                form.cleaned_data["file"],
                 edition_code=form.cleaned_data["edition"] or "",
                 dry_run=form.cleaned_data["dry_run"],
             )
-            folder = upload_dir() / f"run-{run.pk}"
-            folder.mkdir(parents=True, exist_ok=True)
-            target = folder / (get_valid_filename(upload.name) or "register-file")
-            with target.open("wb") as handle:
-                for chunk in upload.chunks():
-                    handle.write(chunk)
-            run.file_path = str(target)
-            run.save(update_fields=["file_path"])
             start_run(run)
             return redirect("admin:register_importrun_status", run_id=run.pk)
         context = {

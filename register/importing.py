@@ -17,6 +17,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.text import get_valid_filename
 
 from register import loader
 from register.editions import edition_code
@@ -95,6 +96,23 @@ def already_imported(sha256):
 
 def upload_dir():
     return Path(settings.REGISTER_UPLOAD_DIR)
+
+
+def create_run(user, upload, edition_code="", dry_run=False):
+    """Record an uploaded register file as an ImportRun and keep the file under REGISTER_UPLOAD_DIR/run-N/ (its
+    name made safe); the import itself starts with `start_run`."""
+    run = ImportRun.objects.create(
+        user=user, original_name=upload.name[:255], size=upload.size, edition_code=edition_code, dry_run=dry_run
+    )
+    folder = upload_dir() / f"run-{run.pk}"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / (get_valid_filename(upload.name) or "register-file")
+    with target.open("wb") as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+    run.file_path = str(target)
+    run.save(update_fields=["file_path"])
+    return run
 
 
 def start_run(run):
