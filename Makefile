@@ -35,7 +35,7 @@ install-dev: $(VENV)/.installed-dev
 migrate: install
 	$(DEV_ENV) $(PY) manage.py migrate --no-input
 
-# Loads the reference organisations and the seed agreements, unless they are there already.
+# Loads the reference organisations, and the seed agreements on a site with no register imported, unless loaded already.
 fixtures: migrate
 	$(DEV_ENV) $(PY) manage.py load_site_data
 
