@@ -70,6 +70,11 @@ class VersionEvent:
         """What happened to the version, after "Version 2.1: "."""
         return {changes.ADDED: "new", changes.CHANGED: "amended"}.get(self.kind, "withdrawn (no longer listed)")
 
+    @property
+    def heading_words(self):
+        """The same, in a heading of its own ("Version 2.1: new version")."""
+        return "new version" if self.kind == changes.ADDED else self.kind_words
+
 
 @dataclass
 class TimelineEntry:

@@ -8,7 +8,6 @@ the query runs no further, and nothing ever fails with a 500.
 """
 
 import calendar
-import datetime
 import re
 
 import django_filters
@@ -90,7 +89,7 @@ class StrictDateField(forms.DateField):
                     raise forms.ValidationError(f"There is no month {month}: months go from 01 to 12.") from None
                 days = calendar.monthrange(year, month)[1]
                 if not 1 <= day <= days:
-                    name = datetime.date(year, month, 1).strftime("%B %Y")
+                    name = f"{calendar.month_name[month]} {year}"  # datetime.date refuses year 0
                     raise forms.ValidationError(f"There is no such day: {name} has {days} days.") from None
             raise
 

@@ -237,6 +237,7 @@ def test_column_headings_sort_and_say_which_way(client, register):
         ({"active_on": "2020-13-01"}, "There is no month 13: months go from 01 to 12."),
         ({"active_from": "2024-02-31"}, "There is no such day: February 2024 has 29 days."),
         ({"active_to": "2023-02-29"}, "There is no such day: February 2023 has 28 days."),
+        ({"active_on": "0000-01-32"}, "There is no such day: January 0 has 31 days."),
         ({"active_on": "01/02/2024"}, "Enter a date as YYYY-MM-DD"),
         ({"active_from": "2024-01-01", "active_to": "2023-01-01"}, "before its start"),
         ({"active_on": "99999-01-01"}, "Enter a date as YYYY-MM-DD"),

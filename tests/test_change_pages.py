@@ -125,6 +125,14 @@ def test_the_first_edition_counts_everything_as_listed_for_the_first_time(client
     assert f"Listed for the first time: {len(three.bases('2025-10'))} agreements" in text
 
 
+def test_a_version_an_edition_added_is_headed_as_a_new_version(client, three):
+    reference = sorted(three.expected_changes("2025-11", "2025-10")["added"])[0]
+    version = AgreementVersion.objects.get(reference=reference)
+    url = reverse("register:agreement-changes", args=[version.agreement.reference])
+    text = page_text(client.get(url, {"edition": "2025-11"}))
+    assert f"Version {version.label}: new version" in text
+
+
 def test_what_an_edition_changed_in_an_agreement_is_marked_word_by_word(client, three):
     agreement, version = amended(three)
     update = three.contents("2025-11")[version.reference][0][14]
