@@ -50,6 +50,7 @@ NASTY = [
     "NaN",
     "2025-13-45",
     "0000-00-00",
+    "0000-01-32",
     "2025-02-30",
     "true",
     "None",
@@ -153,6 +154,8 @@ def values_for(offered=()):
         st.sampled_from(NASTY),
         st.integers(min_value=-(10**12), max_value=10**12).map(str),
         st.dates().map(str),
+        # Shaped like a date, any of them impossible: year 0, month 13, day 32.
+        st.builds("{:04d}-{:02d}-{:02d}".format, st.integers(0, 9999), st.integers(0, 13), st.integers(0, 32)),
         st.text(max_size=40),
         safe_text,
     )
