@@ -198,6 +198,25 @@ def test_the_keyboard_alone_reaches_everything_with_focus_always_visible(visit, 
     visitor.check_clean()
 
 
+def test_a_keyboard_skips_the_filters_on_a_wide_screen_too(visit, examples):
+    """Beside the results the filters are 30-odd stops: a link that shows while focused skips them (WCAG 2.4.1)."""
+    visitor = visit()
+    page = visitor.page
+    page.goto(reverse("register:agreements"))
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # the site's skip link, to the main content
+    tab_until(page, "element => element.textContent.startsWith('Skip the filters')", most=5)
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    # The next stop is past every filter: the first link after the results' heading (a download, here).
+    assert page.evaluate(
+        "document.getElementById('result-count').compareDocumentPosition(document.activeElement) "
+        "& Node.DOCUMENT_POSITION_FOLLOWING"
+    )
+    assert not page.evaluate("document.activeElement.closest('.filter-panel')")
+    visitor.check_clean()
+
+
 @pytest.mark.parametrize("page_type", ["agreement-list", "edition-changes"])
 def test_every_stop_shows_focus_on_a_phone(visit, examples, page_type):
     """On a phone, tables become cards: no stop may be a link hidden with its table header, or scrolled out of its
