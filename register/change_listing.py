@@ -13,6 +13,7 @@ from register import changes, facets, listing
 from register.agreement_history import changes_url, version_label
 from register.filters import AgreementFilter
 from register.models import Agreement, AgreementFacet, AgreementVersion
+from register.queries import LATEST_NARRATIVE
 
 FILTERS = ["organisation", "role", "dataset"]
 SHOWN = 500  # rows listed per kind of change; the counts are always complete
@@ -132,7 +133,7 @@ def _sections(edition, found, shown):
     agreements = (
         Agreement.objects.filter(pk__in=wanted)
         .select_related("latest_version__applicant")
-        .defer(*listing.NARRATIVE_FIELDS)
+        .defer(*LATEST_NARRATIVE)
         .in_bulk()
     )
     version_ids = [version.version_id for pk in wanted for version in found.agreements[pk].versions]

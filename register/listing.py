@@ -38,7 +38,6 @@ ORDERINGS = {
 SORTABLE_COLUMNS = [("title", "Agreement"), ("organisation", "Applicant"), ("start", "DSA start")]
 SORTABLE_COLUMNS += [("end", "DSA end"), ("files", "Files released")]
 PAGE_SETTINGS = ("page", "per_page")
-NARRATIVE_FIELDS = LATEST_NARRATIVE  # deferred on list pages: a list shows none of them
 
 
 def page_number(text):
@@ -87,7 +86,7 @@ def page_rows(ids):
     agreements = (
         Agreement.objects.filter(pk__in=ids)
         .select_related("latest_version__applicant", "withdrawn_in")
-        .defer(*NARRATIVE_FIELDS)
+        .defer(*LATEST_NARRATIVE)  # a list shows none of them
         .in_bulk()
     )
     return [agreements[pk] for pk in ids if pk in agreements]

@@ -17,7 +17,6 @@ from register.importers.tables import Table
 from register.text import NARRATIVE_FIELDS
 
 SHEETS = {"datareleases": RELEASES, "purposestatements": PURPOSES}
-_TEXTS = NARRATIVE_FIELDS
 
 
 def read(tables, contents: RegisterContents, known_keys, counted):
@@ -33,7 +32,7 @@ def read(tables, contents: RegisterContents, known_keys, counted):
         for reference, number, fields in counted(read_purposes(table, contents.skipped), "PurposeStatements"):
             record = version(reference, table.sheet.name, number)
             record.applicant_name = record.applicant_name or fields["applicant_name"]
-            for key in _TEXTS:
+            for key in NARRATIVE_FIELDS:
                 if fields[key]:
                     setattr(record, key, "\n\n".join(part for part in (getattr(record, key), fields[key]) if part))
     if "datareleases" in tables:

@@ -78,7 +78,6 @@ PURPOSES = [
 ]
 
 _REFERENCE_SHAPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-/]*$")
-_NARRATIVES = NARRATIVE_FIELDS
 
 
 def narrative(value):
@@ -138,7 +137,7 @@ def read_versions(table, skipped):
         record = VersionRecord(reference=reference, sheet=table.sheet.name, row=number)
         for key in ("title", "applicant_name", "applicant_type", "type_of_data_text"):
             setattr(record, key, text(values.get(key)))
-        for key in _NARRATIVES:
+        for key in NARRATIVE_FIELDS:
             setattr(record, key, narrative(values.get(key)))
         record.controllers_text = narrative(values.get("controllers_text"))
         record.is_joint_controller, record.controller_arrangement = parse_joint(values.get("controller_arrangement"))
@@ -223,7 +222,7 @@ def read_purposes(table, skipped):
         reference = check_row(table, number, values, skipped)
         if reference is None:
             continue
-        fields = {key: narrative(values.get(key)) for key in _NARRATIVES}
+        fields = {key: narrative(values.get(key)) for key in NARRATIVE_FIELDS}
         fields["applicant_name"] = text(values.get("applicant_name"))
         yield reference, number, fields
 

@@ -42,12 +42,17 @@ class Finding:
 
     def serialised(self):
         """(the evidence as JSON text, its hash): worked out once, stored as they are."""
-        text = json.dumps(self.evidence, sort_keys=True, ensure_ascii=False)
+        text = evidence_text(self.evidence)
         return text, evidence_hash(self.kind, self.key, text)
 
     @property
     def evidence_hash(self):
         return self.serialised()[1]
+
+
+def evidence_text(evidence):
+    """Evidence as the JSON text that is stored and hashed."""
+    return json.dumps(evidence, sort_keys=True, ensure_ascii=False)
 
 
 def evidence_hash(kind, key, evidence_text):

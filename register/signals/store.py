@@ -16,7 +16,6 @@ agreement of the organisations involved, and replaces only the findings about th
 """
 
 import datetime
-import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from register.bulk import insert_rows, update_rows
 from register.models import Agreement, AuditEntry, Signal
 from register.signals import KINDS
 from register.signals import reader as signal_reader
-from register.signals.base import evidence_hash
+from register.signals.base import evidence_hash, evidence_text
 
 # A refresh asked for more than this share of the agreements computes them all: the same result, fewer queries.
 WHOLE_REGISTER_SHARE = 0.5
@@ -131,7 +130,7 @@ def follow_merge(field, source_id, target_id):
             Signal,
             ["key", "evidence_hash"],
             [
-                (key, evidence_hash(code, key, json.dumps(evidence[pk], sort_keys=True, ensure_ascii=False)), pk)
+                (key, evidence_hash(code, key, evidence_text(evidence[pk])), pk)
                 for pk, code, key in rekeyed
                 if pk in evidence
             ],
