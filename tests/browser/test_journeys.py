@@ -156,6 +156,18 @@ def assert_focus_visible(page):
     return style
 
 
+def every_stop(page, most):
+    """Press Tab through the page, up to `most` times, checking the focus indicator at each stop; returns each
+    stop's focus style."""
+    styles = []
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement === document.body"):
+            break  # past the last stop
+        styles.append(assert_focus_visible(page))
+    return styles
+
+
 def tab_until(page, predicate, most=400):
     """Press Tab until `predicate(active element)` holds, checking the focus indicator at each stop."""
     for _ in range(most):
@@ -224,14 +236,7 @@ def test_every_stop_shows_focus_on_a_phone(visit, examples, page_type):
     visitor = visit(viewport=PHONE)
     page = visitor.page
     page.goto(BY_NAME[page_type].path(examples))
-    stops = 0
-    for _ in range(250):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement === document.body"):
-            break
-        assert_focus_visible(page)
-        stops += 1
-    assert stops > 20
+    assert len(every_stop(page, most=250)) > 20
     visitor.check_clean()
 
 
@@ -240,13 +245,7 @@ def test_every_stop_on_an_agreement_and_the_home_page_shows_focus(visit, example
     page = visitor.page
     for path in (reverse("register:agreement", args=[examples.agreement]), reverse("register:home")):
         page.goto(path)
-        stops = set()
-        for _ in range(120):
-            page.keyboard.press("Tab")
-            if page.evaluate("document.activeElement === document.body"):
-                break  # past the last stop
-            style = assert_focus_visible(page)
-            stops.add((style["tag"], style["text"]))
+        stops = {(style["tag"], style["text"]) for style in every_stop(page, most=120)}
         assert len(stops) > 10, path
     visitor.check_clean()
 
