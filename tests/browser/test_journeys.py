@@ -341,3 +341,59 @@ def test_no_public_page_sets_a_cookie_or_fetches_anything_from_elsewhere(visit, 
         visitor.page.goto(path)
     assert visitor.context.cookies() == []
     visitor.check_clean(expect_errors=[f"status of {page.status}" for page in PAGE_TYPES if page.status != 200])
+
+
+BOUNDARIES = """() => {
+  const seen = (color) => !/rgba\\(.*, 0\\)$/.test(color) && color !== "transparent";
+  const behind = (element) => {
+    for (let node = element.parentElement; node; node = node.parentElement) {
+      const color = getComputedStyle(node).backgroundColor;
+      if (seen(color)) return color;
+    }
+    return "rgb(255, 255, 255)";
+  };
+  return [...document.querySelectorAll("a, button, input, select, textarea, summary")].flatMap((element) => {
+    const style = getComputedStyle(element);
+    const box = element.getBoundingClientRect();
+    if (!box.width || !box.height || style.visibility === "hidden") return [];
+    if (style.borderTopStyle === "none" || parseFloat(style.borderTopWidth) === 0) return [];
+    if (!seen(style.borderTopColor)) return [];
+    return [{
+      what: element.outerHTML.slice(0, 120),
+      border: style.borderTopColor,
+      fill: seen(style.backgroundColor) ? style.backgroundColor : null,
+      behind: behind(element),
+    }];
+  });
+}"""
+
+
+def contrast(first, second):
+    """WCAG's contrast ratio of two CSS rgb()/rgba() colours (alpha ignored: the site's are opaque)."""
+
+    def luminance(color):
+        red, green, blue = (int(part) / 255 for part in re.findall(r"[\d.]+", color)[:3])
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (red, green, blue)]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    lighter, darker = sorted((luminance(first), luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+@pytest.mark.parametrize("page_type", ["agreement-list", "organisation-list", "query-in-error", "home", "agreement"])
+def test_every_bordered_control_stands_out_from_what_is_behind_it_by_3_to_1(visit, examples, page_type):
+    """WCAG 1.4.11 Non-text Contrast: a control drawn as a box (a page number, a letter, a text box, a button) is
+    told from the page by its border or its fill, at 3:1 at least. The page numbers' and letters' borders were
+    2.19:1 once."""
+    page_type = BY_NAME[page_type]
+    visitor = visit(viewport=PHONE)
+    visitor.page.goto(page_type.path(examples))
+    controls = visitor.page.evaluate(BOUNDARIES)
+    assert controls, f"{page_type.name} has no bordered control to check"
+    faint = [
+        (control["what"], round(contrast(control["border"], control["behind"]), 2))
+        for control in controls
+        if contrast(control["border"], control["behind"]) < 3
+        and not (control["fill"] and contrast(control["fill"], control["behind"]) >= 3)
+    ]
+    assert faint == [], f"{page_type.name}: controls fainter than 3:1 against what is behind them: {faint}"
