@@ -286,6 +286,12 @@ class AgreementSummary:
         return edition is not None and edition.register == Edition.Register.RELEASE
 
     @property
+    def has_quarterly_versions(self):
+        """Whether a version came from one of the older quarterly registers, which give a dataset's type, legal
+        basis and the like for each file rather than once for the version."""
+        return any(v.first_edition and v.first_edition.register == Edition.Register.RELEASE for v in self.versions)
+
+    @property
     def not_given(self):
         """What the page says for a value the register does not give. The older quarterly register has no
         columns for titles, controllers, DSA dates, commercial or sublicensing terms, or the common law duty: for
@@ -358,7 +364,11 @@ def summarise_agreement(agreement):
         file_total=file_stats["total"],
         first_file_month=file_stats["first"],
         last_file_month=file_stats["last"],
-        types_of_data=distinct([v.type_of_data_text for v in versions] + [u.type_of_data for u in uses]),
+        types_of_data=distinct(
+            [v.type_of_data_text for v in versions]
+            + [u.type_of_data for u in uses]
+            + [f["type_of_data"] for f in file_values]
+        ),
         confidentiality=distinct(u.common_law_duty for u in uses),
         legal_bases=distinct([u.legal_basis for u in uses] + [f["legal_basis"] for f in file_values]),
         access_methods=distinct([u.frequency for u in uses] + [f["frequency"] for f in file_values]),

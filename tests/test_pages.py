@@ -250,6 +250,39 @@ def test_organisation_and_dataset_pages_are_cited_with_the_newest_edition_counte
         assert '<h2 id="cite-title">Cite this page</h2>' in html
 
 
+def test_at_a_glance_gathers_every_released_files_type_legal_basis_and_sensitivity(client, db):
+    """The quarterly register gives these per file: DARS-NIC-378523-Y5Q9L's first file of each dataset was
+    aggregate, the rest identifiable, and the page once said only "Aggregated" (the dataset table, made from each
+    dataset's first file, still does; At a glance must gather them all, as its hint says)."""
+    aggregate = factories.use(type_of_data="Aggregated-Small Numbers Suppressed", sensitivity="Non-Sensitive")
+    factories.agreement(
+        "DARS-NIC-378523-Y5Q9L",
+        datasets=[aggregate],
+        files=[
+            (factories.HES_APC, datetime.date(2017, 9, 1), False),
+            {
+                "dataset_name": factories.HES_APC,
+                "month": datetime.date(2017, 10, 1),
+                "type_of_data": "Identifiable",
+                "sensitivity": "Sensitive",
+                "is_sensitive": True,
+                "legal_basis": "Informed Patient consent to permit the receipt, processing and release of data",
+            },
+        ],
+    )
+    glance = client.get(reverse("register:agreement", args=["DARS-NIC-378523-Y5Q9L"])).context["summary"]
+    assert glance.types_of_data == ["Aggregated-Small Numbers Suppressed", "Identifiable"]
+    assert glance.sensitivity == ["Non-Sensitive", "Sensitive"]
+    assert "Informed Patient consent to permit the receipt, processing and release of data" in glance.legal_bases
+    text = page_text(client.get(reverse("register:agreement", args=["DARS-NIC-378523-Y5Q9L"])))
+    assert re.search(r"Type of data\s+Aggregated-Small Numbers Suppressed\s+Identifiable", text), text
+    assert "this table shows a dataset's first file" not in text  # a monthly register names them once per version
+    quarterly = factories.edition("2017-11", register=Edition.Register.RELEASE, month=datetime.date(2017, 11, 1))
+    factories.agreement("NIC-41541-S0F4G", editions=[quarterly])
+    text = page_text(client.get(reverse("register:agreement", args=["NIC-41541-S0F4G"])))
+    assert "the older quarterly register gives these for each file: this table shows a dataset's first file" in text
+
+
 def test_an_agreement_the_register_gives_no_title_is_named_after_its_applicant(client, db):
     """The 2017 register has no titles or dates: its agreements are headed by whose they are, never a bare
     "Untitled", and their dates are "not stated", never "?"."""
