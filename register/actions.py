@@ -121,9 +121,13 @@ def save_curated(obj, user, changed_fields, adding=False):
         before = {name: _plain(old, name) for name in changed_fields}
     if isinstance(obj, Curated):
         corrected = {name for name in changed_fields if name not in NOT_CURATED}
-        if not adding and corrected:
+        if adding and isinstance(obj, DatasetUse):
+            corrected = corrected or {"dataset"}  # a dataset the curator adds to a version stays through imports
+        if (not adding or isinstance(obj, DatasetUse)) and corrected:
             obj.curated_fields = sorted(set(obj.curated_fields) | corrected)
     obj.save()
+    if isinstance(obj, VersionController):
+        _controllers_curated(obj.version_id, user)
     if "slug" in before and before["slug"] != obj.slug and hasattr(obj, "former_slugs"):
         _keep_address(obj, before["slug"])
     changes = {name: [before.get(name), _plain(obj, name)] for name in changed_fields}
@@ -138,6 +142,18 @@ def save_curated(obj, user, changed_fields, adding=False):
     return obj
 
 
+def _controllers_curated(version_id, user):
+    """A curator who adds, re-links or removes a version's controller has corrected its controllers: an import then
+    keeps them and reports where the register disagrees (register.loader), instead of writing them afresh."""
+    version = AgreementVersion.objects.get(pk=version_id)
+    if "controllers" in version.curated_fields:
+        return
+    before = list(version.curated_fields)
+    version.curated_fields = sorted([*before, "controllers"])
+    AgreementVersion.objects.filter(pk=version_id).update(curated_fields=version.curated_fields)
+    record(user, version, AuditEntry.Action.CHANGE, {"curated_fields": [before, version.curated_fields]})
+
+
 @transaction.atomic
 def delete_curated(obj, user):
     _keep_register_content(obj)
@@ -145,6 +161,8 @@ def delete_curated(obj, user):
     snapshot = {f.name: [_plain(obj, f.name), None] for f in obj._meta.concrete_fields}
     record(user, obj, AuditEntry.Action.DELETE, snapshot)
     obj.delete()
+    if isinstance(obj, VersionController):
+        _controllers_curated(obj.version_id, user)
     announce(_refresh_signals(affected, obj))
 
 

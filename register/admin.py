@@ -316,10 +316,26 @@ class DatasetAdmin(AuditedAdmin):
         return f"{dataset.name} (named on {dataset.use_count} {versions})"
 
 
-class AgreementVersionInline(TextInline):
+class FromTheRegister:
+    """Rows that only register files make, keyed on what the register calls them: a curator corrects what they
+    say but does not add them, nor change their references or what they belong to. An import finds a row again by
+    its reference, so a changed one would split it in two (the register's, fresh, and the curator's, withdrawn);
+    a version of another agreement made the latest would show that agreement's title and applicant."""
+
+    KEYS = ()  # the reference and links an import matches rows on
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.KEYS, *super().get_readonly_fields(request, obj)]
+
+
+class AgreementVersionInline(FromTheRegister, TextInline):
     model = AgreementVersion
     fk_name = "agreement"
     fields = ["reference", "title", "applicant", "dsa_start", "dsa_end", "first_edition", "last_edition"]
+    KEYS = ["reference"]
     readonly_fields = ["first_edition", "last_edition"]
     autocomplete_fields = ["applicant"]
     show_change_link = True
@@ -327,12 +343,12 @@ class AgreementVersionInline(TextInline):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(AuditedAdmin):
+class AgreementAdmin(FromTheRegister, AuditedAdmin):
     list_display = ["reference", "title", "applicant", "file_count", "last_edition", "withdrawn_in"]
     list_filter = ["withdrawn_in", "last_edition"]
     search_fields = ["reference", "versions__title", "versions__applicant_name"]
+    KEYS = ["reference", "latest_version"]
     readonly_fields = ["key", "file_count", "first_edition", "last_edition", "curated_fields", "curator_history"]
-    autocomplete_fields = ["latest_version"]
     list_select_related = ["latest_version__applicant", "last_edition", "withdrawn_in"]
     inlines = [AgreementVersionInline]
 
@@ -369,10 +385,11 @@ class DatasetUseInline(TextInline):
     extra = 0
 
 
-class FileReleaseInline(TextInline):
+class FileReleaseInline(FromTheRegister, TextInline):
     model = FileRelease
     fk_name = "version"
     fields = ["file_reference", "dataset", "month", "opt_outs_applied", "opt_outs_text"]
+    KEYS = ["file_reference"]
     autocomplete_fields = ["dataset"]
     classes = ["collapse"]
     show_change_link = True
@@ -380,19 +397,29 @@ class FileReleaseInline(TextInline):
 
 
 @admin.register(AgreementVersion)
-class AgreementVersionAdmin(AuditedAdmin):
+class AgreementVersionAdmin(FromTheRegister, AuditedAdmin):
     list_display = ["reference", "title", "applicant", "dsa_start", "dsa_end", "commercial", "sublicensing"]
     list_filter = ["commercial", "sublicensing", "is_joint_controller", "applicant__kind", "editions"]
     search_fields = ["reference", "title", "applicant_name", "applicant__name"]
-    autocomplete_fields = ["agreement", "applicant"]
+    KEYS = ["reference", "agreement"]
+    autocomplete_fields = ["applicant"]
     readonly_fields = ["first_edition", "last_edition", "editions", "curated_fields", "curator_history"]
     list_select_related = ["applicant"]
     date_hierarchy = "dsa_start"
     inlines = [VersionControllerInline, DatasetUseInline, FileReleaseInline]
 
 
+class KeptOnItsVersion:
+    """A controller or a dataset may be added to a version, but not moved to another: the import would report (or
+    keep) the curator's correction against the version it was made on."""
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return ["version", *fields] if obj else fields
+
+
 @admin.register(VersionController)
-class VersionControllerAdmin(AuditedAdmin):
+class VersionControllerAdmin(KeptOnItsVersion, AuditedAdmin):
     list_display = ["organisation", "version", "spelling", "position"]
     search_fields = ["organisation__name", "spelling", "version__reference"]
     autocomplete_fields = ["version", "organisation"]
@@ -400,7 +427,7 @@ class VersionControllerAdmin(AuditedAdmin):
 
 
 @admin.register(DatasetUse)
-class DatasetUseAdmin(AuditedAdmin):
+class DatasetUseAdmin(KeptOnItsVersion, AuditedAdmin):
     list_display = ["dataset_name", "version", "type_of_data", "sensitivity", "frequency"]
     list_filter = ["is_sensitive", "frequency", "type_of_data"]
     search_fields = ["dataset_name", "version__reference", "legal_basis"]
@@ -410,11 +437,12 @@ class DatasetUseAdmin(AuditedAdmin):
 
 
 @admin.register(FileRelease)
-class FileReleaseAdmin(AuditedAdmin):
+class FileReleaseAdmin(FromTheRegister, AuditedAdmin):
     list_display = ["file_reference", "agreement", "dataset_name", "month", "opt_outs_applied"]
     list_filter = ["opt_outs_applied", "frequency", "first_edition"]
     search_fields = ["file_reference", "agreement__reference", "dataset_name"]
-    autocomplete_fields = ["agreement", "version", "dataset", "organisation"]
+    KEYS = ["file_reference", "agreement", "version"]
+    autocomplete_fields = ["dataset", "organisation"]
     readonly_fields = ["first_edition", "last_edition", "curated_fields", "curator_history"]
     list_select_related = ["agreement"]
     date_hierarchy = "month"
@@ -473,6 +501,10 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     list_select_related = ["user", "content_type"]
     fields = ["at", "user", "action", "content_type", "object_id", "object_repr", "changes_table"]
     readonly_fields = fields
+    HISTORY_LOOKUPS = {"content_type__model", "object_id"}  # what each entry's "Curator history" link filters on
+
+    def lookup_allowed(self, lookup, value, request=None):
+        return lookup in self.HISTORY_LOOKUPS or super().lookup_allowed(lookup, value, request)
 
     @admin.display(description="What changed")
     def changes_table(self, obj):

@@ -143,6 +143,24 @@ class Organisation(Curated):
     def natural_key(self):
         return (self.slug,)
 
+    def clean(self):
+        """A body is not part of itself, nor its own successor, even through others: the pages that gather an ICB's
+        locations and their former CCGs follow these links. (The database's constraints catch only the first
+        step, and a form does not check them, since they name the row's own id.)"""
+        super().clean()
+        errors = {}
+        for name, verb in (("parent", "part of"), ("successor", "succeeded by")):
+            chain, node = [self.name], getattr(self, name)
+            while node is not None and len(chain) < 50:
+                chain.append(node.name)
+                if self.pk is not None and node.pk == self.pk:
+                    loop = f"{self.name} would be {verb} itself" if len(chain) == 2 else f", {verb} ".join(chain)
+                    errors[name] = f"That would make a loop: {loop}."
+                    break
+                node = getattr(node, name)
+        if errors:
+            raise ValidationError(errors)
+
 
 class Spelling(models.Model):
     """One spelling of a name as the register wrote it, found again by its `key` (register.names.name_key)."""

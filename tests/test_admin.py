@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.contrib.auth.models import User
 from django.urls import reverse
 
-from register import actions
+from register import actions, synthetic
 from register.importing import import_register_file
 from register.models import (
     Agreement,
@@ -18,6 +18,7 @@ from register.models import (
     DatasetFormerSlug,
     DataVersion,
     Edition,
+    FileRelease,
     ImportRun,
     Organisation,
     OrganisationFormerSlug,
@@ -264,3 +265,101 @@ def test_the_data_version_is_shown_and_never_added_changed_or_deleted(client, se
     before = version.token
     client.post(admin_url(DataVersion, "change", version.pk), {"token": "typed-in", "changed_at_0": "2020-01-01"})
     assert DataVersion.objects.get().token == before
+
+
+def test_curator_history_link_lists_the_entrys_own_changes(curator_client, curator, seed_data):
+    """Each audited entry's change page links to its history: the link once answered 400 (a lookup the audit list
+    did not allow)."""
+    icb, other = Organisation.objects.order_by("pk")[:2]
+    actions.save_curated(icb, curator, ["notes"])
+    actions.save_curated(other, curator, ["notes"])
+    page = curator_client.get(admin_url(Organisation, "change", icb.pk)).content.decode()
+    [link] = re.findall(r'href="([^"]*auditentry[^"]*)">1 recorded change<', page)
+    response = curator_client.get(link.replace("&amp;", "&"))
+    assert response.status_code == 200
+    assert [entry.object_id for entry in response.context["cl"].result_list] == [str(icb.pk)]
+
+
+def test_an_organisation_cannot_be_its_own_successor_or_part_of_itself_through_another(curator_client, seed_data):
+    """Once a 500 (the database's constraint), and a loop of parents was accepted: the ICB page then listed the ICB
+    as both what it is part of and one of its own sub-ICB locations."""
+    icb = Organisation.objects.get(slug="nhs-greater-manchester-integrated-care-board")
+    location = icb.children.first()
+    assert location is not None
+    url = admin_url(Organisation, "change", icb.pk)
+    for field, value, message in [
+        ("successor", icb.pk, f"That would make a loop: {icb.name} would be succeeded by itself."),
+        ("parent", icb.pk, f"That would make a loop: {icb.name} would be part of itself."),
+        ("parent", location.pk, f"loop: {icb.name}, part of {location.name}, part of {icb.name}."),
+    ]:
+        response = curator_client.post(url, change_form_data(curator_client.get(url), **{field: value}))
+        assert response.status_code == 200, field
+        [error] = response.context["adminform"].form.errors[field]
+        assert message in error, error
+    icb.refresh_from_db()
+    assert (icb.parent, icb.successor) == (None, None)
+    assert not AuditEntry.objects.filter(object_id=str(icb.pk)).exists()
+
+
+def test_a_controller_a_curator_adds_in_the_admin_survives_the_next_import_and_is_reported(
+    curator_client, curator, tmp_path
+):
+    """Controllers edited in a version's inline were once not marked corrected: the next import, even of an
+    unchanged row, wrote the register's controllers afresh and the curator's was gone, unreported."""
+    first = small_register(agreements=4)
+    import_register_file(write_register(first, tmp_path))
+    version = AgreementVersion.objects.order_by("reference").first()
+    register_controllers = list(version.controller_links.order_by("position").values_list("spelling", flat=True))
+    leicester = factories.organisation("University of Leicester", kind=Organisation.Kind.UNIVERSITY)
+    url = admin_url(AgreementVersion, "change", version.pk)
+    data = change_form_data(curator_client.get(url))
+    added = data["controller_links-TOTAL_FORMS"]
+    data.update(
+        {
+            "controller_links-TOTAL_FORMS": added + 1,
+            f"controller_links-{added}-position": added,
+            f"controller_links-{added}-organisation": leicester.pk,
+            f"controller_links-{added}-spelling": "UNIVERSITY OF LEICESTER",
+        }
+    )
+    response = curator_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    version.refresh_from_db()
+    assert "controllers" in version.curated_fields
+    assert AuditEntry.objects.filter(object_id=str(version.pk), changes__has_key="curated_fields").exists()
+    second = synthetic.next_edition(first, "2025-11", added=0, changed=0, dropped=0)
+    report = import_register_file(write_register(second, tmp_path))
+    spellings = list(version.controller_links.order_by("position").values_list("spelling", flat=True))
+    assert spellings == [*register_controllers, "UNIVERSITY OF LEICESTER"]
+    [disagreement] = [row for row in report.disagreements if row["field"] == "controllers"]
+    assert disagreement["object"] == version.reference
+    assert "UNIVERSITY OF LEICESTER" in disagreement["curated"]
+    assert all(spelling in disagreement["register"] for spelling in register_controllers)
+    assert "UNIVERSITY OF LEICESTER" not in disagreement["register"]
+
+
+def test_rows_only_register_files_make_are_not_added_nor_their_references_or_owners_changed(curator_client, seed_data):
+    """A version's reference changed in the admin split it at the next import (a fresh row for the register's
+    reference; the curator's, with its files and note, withdrawn); an agreement added by hand had no version and
+    its page answered 500; another agreement's version made the latest showed that agreement's title."""
+    for model in (Agreement, AgreementVersion, FileRelease):
+        assert curator_client.get(admin_url(model, "add")).status_code == 403, model
+    version = AgreementVersion.objects.get(reference="DARS-NIC-616054-M4C8K")
+    other = AgreementVersion.objects.exclude(agreement=version.agreement).first()
+    url = admin_url(AgreementVersion, "change", version.pk)
+    sent = change_form_data(curator_client.get(url), title="Corrected", reference="DARS-NIC-616054-M4C8K-v9.9")
+    sent["agreement"] = other.agreement_id
+    assert curator_client.post(url, sent).status_code == 302
+    version.refresh_from_db()
+    assert (version.title, version.reference) == ("Corrected", "DARS-NIC-616054-M4C8K")
+    assert version.agreement_id != other.agreement_id
+    agreement = version.agreement
+    url = admin_url(Agreement, "change", agreement.pk)
+    sent = change_form_data(curator_client.get(url), notes="Checked", latest_version=other.pk, reference="X-1")
+    assert curator_client.post(url, sent).status_code == 302
+    agreement.refresh_from_db()
+    assert (agreement.notes, agreement.latest_version_id, agreement.reference) == (
+        "Checked",
+        version.pk,
+        "DARS-NIC-616054-M4C8K",
+    )
