@@ -9,6 +9,7 @@ import datetime
 import decimal
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -225,21 +226,57 @@ def merge_organisations(source, target, user):
     if source.pk == target.pk:
         raise ValueError("An organisation cannot be merged into itself.")
     affected = _organisation_agreements([source.pk, target.pk])
+    others = Organisation.objects.exclude(pk=target.pk)
     moved = {
         "aliases": source.aliases.update(organisation=target),
         "applications": AgreementVersion.objects.filter(applicant=source).update(applicant=target),
         "controller_links": VersionController.objects.filter(organisation=source).update(organisation=target),
         "file_releases": FileRelease.objects.filter(organisation=source).update(organisation=target),
-        "children": Organisation.objects.filter(parent=source).update(parent=target),
-        "predecessors": Organisation.objects.filter(successor=source).update(successor=target),
+        "children": others.filter(parent=source).update(parent=target),
+        "predecessors": others.filter(successor=source).update(successor=target),
         "signals": signal_store.follow_merge("organisation", source.pk, target.pk),
     }
-    if target.parent_id == source.pk:
-        target.parent = source.parent
-    if target.successor_id == source.pk:
-        target.successor = source.successor
+    taken = _take_what_target_lacks(source, target)
+    if taken:
+        moved["taken from the merged organisation"] = taken
     _merged(source, target, user, affected, moved)
     return target
+
+
+ORGANISATION_DETAILS = ["kind", "ods_code", "region", "parent", "successor"]
+
+
+def _take_what_target_lacks(source, target):
+    """Source's kind, ODS code, region and links, where target has none (a CCG merged into a new spelling of it
+    keeps its sub-ICB location, so its ICB still gathers its agreements); {field: value taken}. A link that would
+    make a loop is not taken."""
+    if target.parent_id == source.pk:
+        target.parent_id = None
+    if target.successor_id == source.pk:
+        target.successor_id = None
+    taken = {}
+    for name in ORGANISATION_DETAILS:
+        field = Organisation._meta.get_field(name)
+        mine, theirs = field.value_from_object(target), field.value_from_object(source)
+        lacking = mine == Organisation.Kind.OTHER if name == "kind" else not mine
+        if not lacking or not theirs or theirs == target.pk or theirs == Organisation.Kind.OTHER:
+            continue
+        setattr(target, field.attname, theirs)
+        try:
+            target.clean()
+        except ValidationError:
+            setattr(target, field.attname, mine)
+            continue
+        taken[name] = _plain(target, name)
+    return taken
+
+
+def _described(source):
+    """What the audit keeps of a merged row, which is then deleted: enough to make it again by hand."""
+    kept = {"id": source.pk, "name": source.name, "slug": source.slug}
+    if isinstance(source, Organisation):
+        kept.update({name: _plain(source, name) for name in ORGANISATION_DETAILS})
+    return kept
 
 
 def _merged(source, target, user, affected, moved):
@@ -251,7 +288,7 @@ def _merged(source, target, user, affected, moved):
         user,
         target,
         AuditEntry.Action.MERGE,
-        {"merged": [{"id": source.pk, "name": source.name, "slug": source.slug}, None], "moved": [None, moved]},
+        {"merged": [_described(source), None], "moved": [None, moved]},
     )
     source.delete()
     announce(_refresh_signals(affected, target))

@@ -212,6 +212,38 @@ def test_merging_organisations_moves_every_role_and_spelling(curator, seed_data)
     assert entry.changes["merged"][0]["name"] == "NHS GM ICB (duplicate)"
 
 
+def test_a_merge_keeps_the_merged_organisations_links_kind_and_code_where_the_kept_one_has_none(curator, seed_data):
+    """A CCG merged into a new spelling of it lost its sub-ICB location (so its ICB stopped gathering its
+    agreements), its kind and its ODS code, and the audit entry kept none of them."""
+    icb = Organisation.objects.get(slug="nhs-greater-manchester-integrated-care-board")
+    location = icb.children.first()
+    ccg = Organisation.objects.create(
+        name="NHS SALFORD CCG", slug="nhs-salford-ccg-test", kind="ccg", ods_code="01G", successor=location
+    )
+    variant = Organisation.objects.create(name="NHS SALFORD C.C.G.", slug="nhs-salford-ccg-variant")
+    university = Organisation.objects.create(
+        name="UNIVERSITY OF SALFORD", slug="university-of-salford-test", kind="university"
+    )
+    version = AgreementVersion.objects.get(reference="DARS-NIC-193456-W3M0H")
+    version.applicant = ccg
+    version.save()
+    actions.merge_organisations(ccg, variant, curator)
+    variant.refresh_from_db()
+    assert (variant.successor, variant.kind, variant.ods_code) == (location, "ccg", "01G")
+    entry = AuditEntry.objects.get(action="merge")
+    assert entry.changes["merged"][0]["successor"] == {"id": location.pk, "name": location.name}
+    assert entry.changes["merged"][0]["kind"] == "ccg"
+    assert entry.changes["moved"][1]["taken from the merged organisation"]["ods_code"] == "01G"
+    # what the kept organisation says of itself wins; a link that would make a loop is not taken
+    actions.merge_organisations(variant, university, curator)
+    university.refresh_from_db()
+    assert (university.kind, university.successor) == ("university", location)
+    looping = Organisation.objects.create(name="A PART OF THE ICB", slug="a-part-of-the-icb", parent=location)
+    actions.merge_organisations(looping, icb, curator)
+    icb.refresh_from_db()
+    assert icb.parent is None
+
+
 def test_a_curator_edit_announces_that_the_register_changed(
     curator, seed_data, django_capture_on_commit_callbacks, announcements
 ):
