@@ -4,7 +4,9 @@
 # "Deploying". No Docker engine runs in CI: tests/test_deploy.py runs this file's CMD against production
 # settings and checks what the build relies on.
 #   docker build -t register .
-#   docker run -e DJANGO_SECRET_KEY=... -e DJANGO_ALLOWED_HOSTS=... -e DATABASE_URL=... -p 8000:8000 register
+#   docker run --rm -e DJANGO_SECRET_KEY=... -e DJANGO_ALLOWED_HOSTS=... -e DATABASE_URL=... register \
+#     sh -c 'python manage.py migrate --no-input && python manage.py load_site_data --no-seed'
+#   docker run -e ... -p 127.0.0.1:8000:8000 register    # loopback only: a TLS proxy in front (README)
 
 # Build stage: the virtualenv and the collected static files; nothing else of it reaches the image.
 FROM python:3.12.12-slim-bookworm@sha256:593bd06efe90efa80dc4eee3948be7c0fde4134606dd40d8dd8dbcade98e669c AS build

@@ -10,7 +10,7 @@ DEV_ENV := DJANGO_DEBUG=1
 # The first Python 3.12+ found: pyenv reads .python-version; otherwise python3.14 ... python3 on PATH.
 PYTHON ?= $(firstword $(foreach p,python3 python3.14 python3.13 python3.12,$(shell command -v $(p) >/dev/null 2>&1 && $(p) -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && echo $(p))))
 
-.PHONY: run test lint format install install-dev migrate fixtures import bench-import clean check-deploy \
+.PHONY: run test lint format install install-dev migrate fixtures import bench-import clean \
 	test-postgres backup restore bench-web bench-load bench-changes test-browser
 
 $(VENV)/.created:

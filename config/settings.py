@@ -180,7 +180,7 @@ WHITENOISE_MAX_AGE = 31536000 if not DEBUG else 0
 # Without collected files (development, tests) whitenoise serves straight from static/.
 WHITENOISE_USE_FINDERS = not HASHED_STATIC
 
-# Uploaded register files are streamed to disk above this size and refused above DATA_UPLOAD_MAX_FILE_SIZE.
+# Uploaded register files are streamed to disk above this size and refused above REGISTER_UPLOAD_MAX_BYTES.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 REGISTER_UPLOAD_MAX_BYTES = int(os.environ.get("REGISTER_UPLOAD_MAX_BYTES", str(100_000_000)))  # 100 MB
 # Where register files uploaded in the admin are kept, and whether their import runs in the request (tests)

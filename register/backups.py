@@ -50,6 +50,7 @@ def backup(path=None):
             _sqlite_backup(partial)
         else:
             _pg_run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--file={partial}"])
+        partial.chmod(0o600)  # it holds curators' password hashes and sessions: for the owner only
         partial.rename(path)  # a backup file that exists is a complete one
     finally:
         partial.unlink(missing_ok=True)

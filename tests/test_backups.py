@@ -73,6 +73,7 @@ def test_make_backup_without_a_path_writes_a_dated_file_and_never_overwrites(scr
     written = list(tmp_path.glob(f"register-*{suffix}"))
     assert len(written) == 1
     assert str(written[0]) in output
+    assert written[0].stat().st_mode & 0o777 == 0o600  # it holds password hashes: the owner's alone
     again = manage("backup", str(written[0]), database_url=scratch_database, check=False)
     assert again.returncode != 0
     assert "exists already" in again.stderr
