@@ -250,6 +250,27 @@ def test_a_merge_of_organisations_survives_a_reimport(tmp_path, curator):
     assert OrganisationAlias.objects.get(spelling=source.name).organisation == target
 
 
+def test_a_quarterly_registers_purpose_statements_are_joined_each_text_once(tmp_path):
+    """A CCG's statements in the 2017 register repeat the same few processing texts for each dataset group: kept
+    in row order, each once (NIC-41087-X6Y1L's 64 paragraphs held 23 different ones)."""
+    header = ["Reference Number", "Organisation", "Objective for Processing", "Processing Activities"]
+    header += ["Expected Output", "Expected Measurable Benefits"]
+    statements = [
+        ["NIC-41087-X6Y1L", "NHS BIRMINGHAM CROSS CITY CCG", "Invoice validation.", "Pseudonymised.", "Out A", "B"],
+        ["NIC-41087-X6Y1L", "NHS BIRMINGHAM CROSS CITY CCG", "Risk stratification.", "Identifiable.", "Out A", "B"],
+        ["NIC-41087-X6Y1L", "NHS BIRMINGHAM CROSS CITY CCG", "Commissioning.", "Pseudonymised.", "Out A", "B"],
+    ]
+    releases = [["NIC Number", "Organisation Name", "Dataset", "RowID"]]
+    releases.append(["NIC-41087-X6Y1L", "NHS BIRMINGHAM CROSS CITY CCG", "SUS", "1"])
+    path = tmp_path / "ReleaseRegister-sep-nov-2017.xlsx"
+    write_workbook(path, [("DataReleases", releases), ("PurposeStatements", [header, *statements])])
+    run(path)
+    version = AgreementVersion.objects.get(reference="NIC-41087-X6Y1L")
+    assert version.objectives == "Invoice validation.\n\nRisk stratification.\n\nCommissioning."
+    assert version.processing_activities == "Pseudonymised.\n\nIdentifiable."
+    assert (version.expected_outputs, version.expected_benefits) == ("Out A", "B")
+
+
 def test_a_sub_icb_spelling_links_to_the_reference_location_and_its_icb(tmp_path):
     register = small_register(agreements=3)
     register.agreements[0].versions[0][2] = "NHS GREATER MANCHESTER ICB - 00T"

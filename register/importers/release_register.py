@@ -7,9 +7,13 @@ GPCENSUS). Its applicant is the organisation its files were released to (DataRel
 else the PurposeStatements organisation: the purpose statements sometimes shorten the name ("NHS TRAFFORD "
 for the files' "NHS TRAFFORD CCG").
 One reference can have several purpose statements (one per dataset group of a CCG's agreement): their texts
-are kept in row order, separated by a blank line. The datasets named on a version are those its files were
-released from, with the values of their first file row; the register gives no month per file.
+are kept in row order, separated by a blank line, each text once (a CCG's 11 statements repeat the same 4
+processing activities, outputs and benefits: NIC-41087-X6Y1L's 64 paragraphs held 23 different ones). The
+datasets named on a version are those its files were released from, with the values of their first file row; the
+register gives no month per file.
 """
+
+from collections import defaultdict
 
 from register.importers.records import DatasetRecord, RegisterContents, VersionRecord
 from register.importers.sheets import PURPOSES, RELEASES, read_files, read_purposes
@@ -29,12 +33,15 @@ def read(tables, contents: RegisterContents, known_keys, counted):
 
     if "purposestatements" in tables:
         table = tables["purposestatements"]
+        stated = defaultdict(set)  # (reference, field) -> texts already kept
         for reference, number, fields in counted(read_purposes(table, contents.skipped), "PurposeStatements"):
             record = version(reference, table.sheet.name, number)
             record.applicant_name = record.applicant_name or fields["applicant_name"]
             for key in NARRATIVE_FIELDS:
-                if fields[key]:
-                    setattr(record, key, "\n\n".join(part for part in (getattr(record, key), fields[key]) if part))
+                text = fields[key]
+                if text and text not in stated[reference, key]:
+                    stated[reference, key].add(text)
+                    setattr(record, key, "\n\n".join(part for part in (getattr(record, key), text) if part))
     if "datareleases" in tables:
         contents.files = list(counted(read_files(tables["datareleases"], contents.skipped), "DataReleases"))
         named, released_to = set(), {}
