@@ -46,6 +46,12 @@ class UploadForm(forms.Form):
     dry_run = forms.BooleanField(
         required=False, label="Dry run", help_text="Read and check everything and show the report, but save nothing."
     )
+    withdraw_many = forms.BooleanField(
+        required=False,
+        label="It really withdraws most agreements",
+        help_text="An edition that no longer lists more than half the agreements the one before it listed is refused "
+        "unless this is ticked: a file of only some agreements looks like that. Try a dry run first.",
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -123,6 +129,7 @@ class ImportRunAdmin(admin.ModelAdmin):
                 form.cleaned_data["file"],
                 edition_code=form.cleaned_data["edition"] or "",
                 dry_run=form.cleaned_data["dry_run"],
+                withdraw_many=form.cleaned_data["withdraw_many"],
             )
             start_run(run)
             return redirect("admin:register_importrun_status", run_id=run.pk)

@@ -51,9 +51,12 @@ def file_sha256(path):
         raise RegisterFileError("the file cannot be read (permission denied)", file=str(path)) from None
 
 
-def import_register_file(path, edition=None, dry_run=False, progress=None, source_name=None, clock=None):
+def import_register_file(
+    path, edition=None, dry_run=False, progress=None, source_name=None, clock=None, withdraw_many=False
+):
     """Import `path`; returns the ImportReport. Raises RegisterFileError (nothing changed) when the file is bad.
-    `clock` (a StageClock) records where the time went."""
+    `clock` (a StageClock) records where the time went; `withdraw_many` lets a full listing withdraw most of what
+    the one before it listed (register.loader.MOST_WITHDRAWN)."""
     started = time.perf_counter()
     path = Path(path)
     clock = clock or StageClock()
@@ -86,6 +89,7 @@ def import_register_file(path, edition=None, dry_run=False, progress=None, sourc
         progress=progress,
         clock=clock,
         started=started,
+        withdraw_many=withdraw_many,
     )
 
 
@@ -98,11 +102,16 @@ def upload_dir():
     return Path(settings.REGISTER_UPLOAD_DIR)
 
 
-def create_run(user, upload, edition_code="", dry_run=False):
+def create_run(user, upload, edition_code="", dry_run=False, withdraw_many=False):
     """Record an uploaded register file as an ImportRun and keep the file under REGISTER_UPLOAD_DIR/run-N/ (its
     name made safe); the import itself starts with `start_run`."""
     run = ImportRun.objects.create(
-        user=user, original_name=upload.name[:255], size=upload.size, edition_code=edition_code, dry_run=dry_run
+        user=user,
+        original_name=upload.name[:255],
+        size=upload.size,
+        edition_code=edition_code,
+        dry_run=dry_run,
+        withdraw_many=withdraw_many,
     )
     folder = upload_dir() / f"run-{run.pk}"
     folder.mkdir(parents=True, exist_ok=True)
@@ -171,6 +180,7 @@ def execute_run(run_id):
             dry_run=run.dry_run,
             progress=progress,
             source_name=run.original_name,
+            withdraw_many=run.withdraw_many,
         )
     except RegisterFileError as error:
         run.status, run.error, run.progress = ImportRun.Status.FAILED, str(error), ""

@@ -134,8 +134,9 @@ def content_of(record, uses):
 
 
 class Loader:
-    def __init__(self, contents, edition, report, progress=None):
+    def __init__(self, contents, edition, report, progress=None, withdraw_many=False):
         self.contents = contents
+        self.withdraw_many = withdraw_many
         self.edition = edition
         self.report = report
         self.progress = progress or (lambda *args: None)
@@ -709,6 +710,8 @@ class Loader:
         def withdrawn_in(last):
             return None if last == newest else full[last + 1].pk
 
+        self.check_withdrawals(full, last_by_agreement)
+
         for model, lasts, kind in (
             (Agreement, last_by_agreement, "agreements"),
             (AgreementVersion, last_by_version, "versions"),
@@ -731,8 +734,44 @@ class Loader:
                     if model is Agreement:
                         self.withdrawn_agreements.update(ids)
 
+    def check_withdrawals(self, full, last_by_agreement):
+        """Refuse a full listing that drops most of what the one before it listed (MOST_WITHDRAWN): it is more
+        likely a part of a register (a CSV of a few rows, say) than the register. Withdrawn agreements are kept,
+        but no later import takes the withdrawal back except a full listing naming them again, and the changes
+        pages would show it for good. `withdraw_many` (--withdraw-many, the upload page's box) lets it through."""
+        if self.withdraw_many or len(full) < 2 or full[-1].pk != self.edition.pk:
+            return
+        previous = len(full) - 2
+        listed_before = [pk for pk, last in last_by_agreement.items() if last >= previous]
+        dropped = sum(1 for pk in listed_before if last_by_agreement[pk] == previous)
+        share, least = MOST_WITHDRAWN
+        if dropped > least and dropped > share * len(listed_before):
+            raise RegisterFileError(
+                f"this file would withdraw {dropped:,} of the {len(listed_before):,} agreements that edition "
+                f"{full[previous].code} listed, more than {share:.0%} of them: a file that lists only some agreements "
+                "(a CSV of a few rows, say) is not a whole edition. If the register really dropped them, import it "
+                "with --withdraw-many (on the upload page, the box \u201cIt really withdraws most agreements\u201d)",
+                file=self.report.file,
+            )
 
-def load(contents, *, code, source_name, sha256, dry_run=False, progress=None, note="", clock=None, started=None):
+
+# A full listing may withdraw at most this share of the agreements the one before it listed, or this many.
+MOST_WITHDRAWN = (0.5, 5)
+
+
+def load(
+    contents,
+    *,
+    code,
+    source_name,
+    sha256,
+    dry_run=False,
+    progress=None,
+    note="",
+    clock=None,
+    started=None,
+    withdraw_many=False,
+):
     """Write `contents` as edition `code`; returns the ImportReport. Raises RegisterFileError, changing nothing.
     `clock` (a register.import_timings.StageClock) records where the time went, SQL statements included.
     `started` (a time.perf_counter() value) is when the import began, reading included; the report's seconds run
@@ -782,7 +821,7 @@ def load(contents, *, code, source_name, sha256, dry_run=False, progress=None, n
                 lists_all_agreements=contents.lists_all_agreements,
                 note=note or contents.note,
             )
-            loader = Loader(contents, edition, report, progress)
+            loader = Loader(contents, edition, report, progress, withdraw_many=withdraw_many)
             loader.load_organisations()
             loader.load_datasets()
             clock.start("writing agreements, versions and dataset uses")

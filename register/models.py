@@ -621,6 +621,9 @@ class ImportRun(models.Model):
     size = models.PositiveBigIntegerField(default=0)
     edition_code = models.CharField(max_length=40, blank=True, help_text="As the curator gave it, if they did.")
     dry_run = models.BooleanField(default=False)
+    withdraw_many = models.BooleanField(
+        default=False, help_text="The curator confirmed that this edition withdraws most agreements."
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.CharField(max_length=200, blank=True)
     report = models.JSONField(default=dict, blank=True)

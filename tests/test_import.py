@@ -271,6 +271,29 @@ def test_a_quarterly_registers_purpose_statements_are_joined_each_text_once(tmp_
     assert (version.expected_outputs, version.expected_benefits) == ("Out A", "B")
 
 
+def test_an_edition_that_would_withdraw_most_agreements_is_refused_unless_the_curator_says_it_does(tmp_path):
+    """A CSV of a single row of the Agreements sheet, as the next month, once withdrew every other agreement: kept,
+    but shown as withdrawn on the changes pages for good. A full listing that drops more than half of what the one
+    before it listed is refused, changing nothing, unless --withdraw-many says it is meant."""
+    first = small_register(agreements=12)
+    run(write_register(first, tmp_path))
+    partial = synthetic.next_edition(first, "2025-11", added=0, changed=0, dropped=11)
+    agreements_csv = write_register(partial, tmp_path, file_format="csv")[0]
+    assert "agreements" in agreements_csv.name.lower(), agreements_csv
+    before = table_counts()
+    with pytest.raises(CommandError) as refused:
+        run(agreements_csv, "--edition=2025-11")
+    assert "would withdraw 11 of the 12 agreements that edition 2025-10 listed, more than 50%" in str(refused.value)
+    assert "--withdraw-many" in str(refused.value)
+    assert table_counts() == before
+    # an ordinary month, dropping a few, is not held up
+    few = synthetic.next_edition(first, "2025-11", added=0, changed=0, dropped=2)
+    run(write_register(few, tmp_path))
+    assert Agreement.objects.filter(withdrawn_in__code="2025-11").count() == 2
+    run(agreements_csv, "--edition=2025-12", "--withdraw-many")
+    assert Agreement.objects.filter(withdrawn_in__code="2025-12").count() == 9
+
+
 def test_a_sub_icb_spelling_links_to_the_reference_location_and_its_icb(tmp_path):
     register = small_register(agreements=3)
     register.agreements[0].versions[0][2] = "NHS GREATER MANCHESTER ICB - 00T"

@@ -52,9 +52,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--timings", action="store_true", help="Also print the seconds each stage took, and those in SQL."
         )
+        parser.add_argument(
+            "--withdraw-many",
+            action="store_true",
+            help="Let this edition withdraw more than half the agreements the one before it listed (refused "
+            "otherwise, as a partial file looks like that).",
+        )
         parser.add_argument("--run", type=int, help="Import the upload of this ImportRun (used by the admin).")
 
-    def handle(self, *args, file=None, edition=None, dry_run=False, run=None, timings=False, **options):
+    def handle(
+        self, *args, file=None, edition=None, dry_run=False, run=None, timings=False, withdraw_many=False, **options
+    ):
         if run is not None:
             result = execute_run(run)
             self.stdout.write(f"Import run {run}: {result.get_status_display()}")
@@ -66,7 +74,9 @@ class Command(BaseCommand):
         bar = ProgressBar(sys.stderr) if sys.stderr.isatty() and options["verbosity"] > 0 else None
         clock = StageClock()
         try:
-            report = import_register_file(file, edition=edition, dry_run=dry_run, progress=bar, clock=clock)
+            report = import_register_file(
+                file, edition=edition, dry_run=dry_run, progress=bar, clock=clock, withdraw_many=withdraw_many
+            )
         except RegisterFileError as error:
             raise CommandError(f"Cannot import {error}. Nothing was changed.") from error
         finally:
