@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import CharField, Q
 from django.db.models.functions import Cast
+from django.utils.text import capfirst
 
 from register.differences import text_difference
 from register.models import Agreement, AgreementVersion, AuditEntry, DatasetUse, FileRelease, VersionController
@@ -67,9 +68,9 @@ def _text(value):
 
 def _label(model, name):
     try:
-        return str(model._meta.get_field(name).verbose_name).capitalize()
+        return capfirst(str(model._meta.get_field(name).verbose_name))  # "DSA end date", not "Dsa end date"
     except Exception:  # noqa: BLE001 - a field renamed since the edit: show its recorded name
-        return name.replace("_", " ").capitalize()
+        return capfirst(name.replace("_", " "))
 
 
 def agreement_edits(agreement, version_ids):

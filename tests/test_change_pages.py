@@ -2,6 +2,7 @@
 one edition's changes filtered by organisation and dataset, an agreement's timeline and differences (versions,
 and what two editions said of one version), citing it as of an edition, and curators' corrections apart."""
 
+import datetime
 import re
 
 import pytest
@@ -251,7 +252,8 @@ def test_curators_corrections_are_shown_apart_without_their_names(
     curator.save()
     with django_capture_on_commit_callbacks(execute=True):
         version.title = "A clearer title, by a curator"
-        actions.save_curated(version, curator, ["title"])
+        version.dsa_end = datetime.date(2027, 3, 31)
+        actions.save_curated(version, curator, ["title", "dsa_end"])
         use = DatasetUse.objects.filter(version=version).first()
         actions.delete_curated(use, curator)
     response = client.get(agreement.get_absolute_url())
@@ -259,6 +261,7 @@ def test_curators_corrections_are_shown_apart_without_their_names(
     section = text.split("Curators’ corrections")[1]
     assert f"A curator corrected version {version.reference}" in section
     assert "A clearer title, by a curator" in section
+    assert "DSA end date" in section  # as the register names it, not "Dsa end date"
     assert f"A curator removed a dataset named on a version ({use})" in section
     assert "jane.doe" not in text
     assert "History in the register" in text.split("Curators’ corrections")[0]
