@@ -105,6 +105,18 @@ def listed_content(listing):
     return None
 
 
+def as_the_register_wrote(version, names):
+    """{name: value} of these version fields as the register wrote them, where a curator corrected them (else the
+    row's own): the content kept under the row's hash before the correction. One query, only when one is corrected."""
+    values = {name: getattr(version, name) for name in names}
+    if not set(names) & set(version.curated_fields or ()) or not version.content_hash:
+        return values
+    kept = VersionContent.objects.filter(version_id=version.pk, content_hash=version.content_hash).first()
+    if kept:
+        values.update({name: kept.fields[name] for name in names if name in kept.fields})
+    return values
+
+
 def version_content(version_id):
     """What a version's row holds now (curators' corrections included), as a content dict."""
     return _rows_content([version_id]).get(version_id)

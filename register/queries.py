@@ -5,12 +5,14 @@ Views call these and render the answers; nothing here writes.
 
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db import connection
 from django.db.models import Count, F, Prefetch, Q, Sum
 from django.shortcuts import get_object_or_404
 
 from register import citations, facets
+from register.contents import as_the_register_wrote
 from register.models import (
     Agreement,
     AgreementFacet,
@@ -306,11 +308,17 @@ class AgreementSummary:
         latest = self.latest.dsa_start
         return first if first and latest and first < latest else None
 
-    @property
+    @cached_property
     def citation(self):
+        """Cites the register, so in its words: a title or applicant a curator corrected is cited as written."""
         latest = self.latest
+        written = as_the_register_wrote(latest, ["title", "applicant_name"])
         return citations.citation(
-            self.agreement.last_edition, latest.title, self.agreement.reference, latest.version, latest.applicant_name
+            self.agreement.last_edition,
+            written["title"],
+            self.agreement.reference,
+            latest.version,
+            written["applicant_name"],
         )
 
     @property

@@ -13,6 +13,7 @@ from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from register import actions, contents
 from register.models import Agreement, AgreementVersion, Dataset, Edition, Organisation
 from register.names import slugify
 from tests import factories
@@ -143,6 +144,21 @@ def test_an_agreement_is_cited_as_its_register_names_it_and_a_synthetic_one_says
         [citation] = re.findall(r'<p class="citation">(.*?)</p>', response.content.decode().replace("&#x27;", "'"))
         assert citation.startswith(cited.format("DARS-NIC-500010-CCCCC"))
     assert (synthetic in pages[0].content.decode()) == (register_kind == Edition.Register.SYNTHETIC)
+
+
+def test_an_agreement_is_cited_in_the_registers_words_when_a_curator_corrected_its_title(client, db, curator):
+    """A citation names the register as its source, so a curator's correction of the title is not cited as NHS
+    England's; the page's heading shows the correction."""
+    agreement = factories.agreement("DARS-NIC-300001-AAAAA", title="Comissioning", versions=["1.0", "2.0"])
+    latest = agreement.latest_version
+    # as an import leaves it (the factory writes rows only): the row's content hash is what the register said
+    latest.content_hash = contents.content_hash(contents.version_content(latest.pk))
+    AgreementVersion.objects.filter(pk=latest.pk).update(content_hash=latest.content_hash)
+    latest.title = "Commissioning"
+    actions.save_curated(latest, curator, ["title"])
+    response = client.get(reverse("register:agreement", args=["DARS-NIC-300001-AAAAA"]))
+    assert re.findall(r"<h1>(.*?)</h1>", response.content.decode()) == ["Commissioning"]
+    assert "“Comissioning”, data sharing agreement DARS-NIC-300001-AAAAA (version 2.0)" in page_text(response)
 
 
 def test_an_organisation_with_one_agreement_is_not_offered_to_filter_it(client, db, settings):
