@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from register import loader
-from register.editions import edition_code
+from register.editions import edition_code, edition_from_name
 from register.import_report import ImportReport
 from register.import_timings import StageClock
 from register.importers import read_register_file
@@ -78,6 +78,11 @@ def import_register_file(
         contents = read_register_file(path, label=source_name, known_keys=known, progress=progress)
     finally:
         clock.stop()
+    named = edition_from_name(source_name)
+    if edition and named and named != code[:7]:
+        contents.warnings.append(
+            f"the file's name says edition {named}, but it was imported as edition {code}, as given: check the month"
+        )
     if progress:
         progress(WRITING, 0, None)
     return loader.load(

@@ -290,8 +290,10 @@ def test_an_edition_that_would_withdraw_most_agreements_is_refused_unless_the_cu
     few = synthetic.next_edition(first, "2025-11", added=0, changed=0, dropped=2)
     run(write_register(few, tmp_path))
     assert Agreement.objects.filter(withdrawn_in__code="2025-11").count() == 2
-    run(agreements_csv, "--edition=2025-12", "--withdraw-many")
+    output = run(agreements_csv, "--edition=2025-12", "--withdraw-many")
     assert Agreement.objects.filter(withdrawn_in__code="2025-12").count() == 9
+    # a name that says another month is imported as the edition given, and the report says so
+    assert "the file's name says edition 2025-11, but it was imported as edition 2025-12, as given" in output
 
 
 def test_a_sub_icb_spelling_links_to_the_reference_location_and_its_icb(tmp_path):
