@@ -14,7 +14,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from register.bulk import chunks
-from register.contents import keep_current
+from register.contents import VERSION_FIELDS, as_the_register_wrote, keep_current
 from register.events import announce
 from register.models import (
     Agreement,
@@ -139,6 +139,31 @@ def save_curated(obj, user, changed_fields, adding=False):
     record(user, obj, AuditEntry.Action.ADD if adding else AuditEntry.Action.CHANGE, changes)
     after = affected_agreements(obj)
     affected = None if after is None or affected is None else affected | after
+    announce(_refresh_signals(affected, obj))
+    return obj
+
+
+@transaction.atomic
+def hand_back(obj, names, user):
+    """Hand fields a curator corrected back to the register: they are no longer kept through imports. A version's
+    fields take the register's words again at once (the content kept when they were corrected); any other entry's
+    take them at the next import that lists it. Audited like any edit."""
+    names = [name for name in names if name in obj.curated_fields]
+    if not names:
+        return obj
+    affected = affected_agreements(obj)
+    changes = {"curated_fields": [list(obj.curated_fields), [n for n in obj.curated_fields if n not in names]]}
+    if isinstance(obj, AgreementVersion):
+        written = as_the_register_wrote(obj, [name for name in names if name in VERSION_FIELDS])
+        for name, value in written.items():
+            field = obj._meta.get_field(name)
+            before = _plain(obj, name)
+            setattr(obj, field.attname, field.to_python(value))
+            if _plain(obj, name) != before:
+                changes[name] = [before, _plain(obj, name)]
+    obj.curated_fields = changes["curated_fields"][1]
+    obj.save()
+    record(user, obj, AuditEntry.Action.CHANGE, changes)
     announce(_refresh_signals(affected, obj))
     return obj
 

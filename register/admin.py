@@ -69,9 +69,31 @@ class AuditedAdmin(admin.ModelAdmin):
 
     formfield_overrides = REGISTER_TEXT
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        """A corrected entry's form offers to hand each corrected field back to the register (`hand_back`)."""
+        if kwargs.get("fields"):  # the fieldsets name it, but it is the form's own, not the model's
+            kwargs["fields"] = [name for name in kwargs["fields"] if name != "hand_back"]
+        form = super().get_form(request, obj, change=change, **kwargs)
+        corrected = list(getattr(obj, "curated_fields", None) or ())
+        if not corrected or not self.has_change_permission(request, obj):
+            return form
+        labels = {field.name: capfirst(field.verbose_name) for field in obj._meta.fields}
+        hand_back = forms.MultipleChoiceField(
+            choices=[(name, labels.get(name, capfirst(name))) for name in corrected],
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            label="Hand back to the register",
+            help_text="Ticked fields are no longer kept through imports: a version's take the register's words again "
+            "now, any other entry's at the next import that lists it.",
+        )
+        return type(form.__name__, (form,), {"hand_back": hand_back})
+
     def save_model(self, request, obj, form, change):
         keep_untouched_text(form, obj)
-        actions.save_curated(obj, request.user, form.changed_data, adding=not change)
+        edited = [name for name in form.changed_data if name != "hand_back"]
+        actions.save_curated(obj, request.user, edited, adding=not change)
+        if form.cleaned_data.get("hand_back"):
+            actions.hand_back(obj, form.cleaned_data["hand_back"], request.user)
 
     def save_formset(self, request, form, formset, change):
         # Keyed by identity: unsaved model instances cannot be hashed.

@@ -395,3 +395,32 @@ def test_rows_only_register_files_make_are_not_added_nor_their_references_or_own
         version.pk,
         "DARS-NIC-616054-M4C8K",
     )
+
+
+def test_a_curator_hands_a_corrected_field_back_to_the_register(curator_client, curator, tmp_path):
+    """A correction could not be undone: the field stayed frozen at the curator's value through every import. Handed
+    back, a version's field takes the register's words again at once, audited, and the next edition's after."""
+    first = small_register(agreements=4)
+    import_register_file(write_register(first, tmp_path))
+    version = AgreementVersion.objects.order_by("reference").first()
+    register_title = version.title
+    url = admin_url(AgreementVersion, "change", version.pk)
+    response = curator_client.post(url, change_form_data(curator_client.get(url), title="A curator's title"))
+    assert response.status_code == 302
+    version.refresh_from_db()
+    assert (version.title, version.curated_fields) == ("A curator's title", ["title"])
+    form = curator_client.get(url).content.decode()
+    assert "Hand back to the register" in form
+    response = curator_client.post(url, {**change_form_data(curator_client.get(url)), "hand_back": ["title"]})
+    assert response.status_code == 302
+    version.refresh_from_db()
+    assert (version.title, version.curated_fields) == (register_title, [])
+    entry = AuditEntry.objects.filter(object_id=str(version.pk)).latest("pk")
+    assert entry.changes == {"curated_fields": [["title"], []], "title": ["A curator's title", register_title]}
+    assert "Hand back to the register" not in curator_client.get(url).content.decode()  # nothing left to hand back
+    second = synthetic.next_edition(first, "2025-11", added=0, changed=0, dropped=0)
+    second.agreements[0].versions[0][1] = "The register's new title"
+    report = import_register_file(write_register(second, tmp_path))
+    version.refresh_from_db()
+    assert version.title == "The register's new title"
+    assert not [row for row in report.disagreements if row["field"] == "title"]
