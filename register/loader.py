@@ -6,6 +6,10 @@ Rules, in the register's words:
 - Agreements are keyed on their base reference, versions on their full reference, datasets and organisations
   on the key every spelling of their name shares (`names.name_key`), file releases on file reference and
   dataset. Rows are upserted on those keys, never deleted.
+- A version's dataset uses are its dataset records in the register's order: each existing use is matched to a
+  record of the same dataset name (its key; repeats in order), the rest by position, so an edition listing them in
+  another order moves them with their corrections and notes. A use the register no longer names goes, unless a
+  curator corrected it or wrote a note (then it is kept, after the others, and the report says so).
 - Organisations are found through their aliases first, so curators' merges and links survive re-imports; an
   unknown spelling of a sub-ICB location whose ODS code is in the reference data ("NHS GREATER MANCHESTER ICB
   - 00T") becomes a spelling of that location (which already has its ICB); any other unknown name becomes a
@@ -33,12 +37,13 @@ when it is not the row's own (register.contents). Figures: README, "Importing a 
 """
 
 import datetime
+import itertools
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from operator import attrgetter
 
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, F
 
 from register.bulk import chunks, insert_rows, update_rows
 from register.contents import USE_FIELDS, VERSION_FIELDS, content, content_hash, keep_current
@@ -131,6 +136,43 @@ def content_of(record, uses):
     """What an edition said about a version, as written, and its hash."""
     fields = content(record, record.controllers, uses)
     return fields, content_hash(fields)
+
+
+def pair_uses(uses, records, keys=None):
+    """Which of a version's dataset uses (rows) each of its dataset records (what the register lists) updates.
+
+    Returns the use paired with each record, in the records' order (None: a new use), and the uses left over.
+    A use pairs first with a record of the same dataset name (`names.name_key`; several of one name pair in order),
+    so a newer edition listing the datasets in another order moves them, corrections and notes included. What is
+    left pairs by position: a record with the use at its place in the list, such as one whose name a curator
+    corrected. `keys` caches name keys by spelling.
+    """
+    if not uses:
+        return [None] * len(records), []
+    uses = sorted(uses, key=attrgetter("position"))
+    if [use.dataset_name for use in uses] == [record.dataset_name for record in records]:
+        return uses, []  # as most versions of an edition are: what the rules below give, sooner
+    keys = {} if keys is None else keys
+
+    def key(spelling):
+        found = keys.get(spelling)
+        if found is None:
+            found = keys[spelling] = name_key(spelling)
+        return found
+
+    by_name = defaultdict(deque)
+    for use in uses:
+        by_name[key(use.dataset_name)].append(use)
+    paired = []
+    for record in records:
+        same_name = by_name.get(key(record.dataset_name))
+        paired.append(same_name.popleft() if same_name else None)
+    taken = {id(use) for use in paired if use is not None}
+    left = {use.position: use for use in uses if id(use) not in taken}
+    for index, use in enumerate(paired):
+        if use is None:
+            paired[index] = left.pop(index, None)
+    return paired, list(left.values())
 
 
 class Loader:
@@ -484,17 +526,33 @@ class Loader:
         versions = [
             self.version_objects[reference] for reference in targets if reference in wanted or reference in self.applied
         ]
-        existing = defaultdict(dict)
+        existing = defaultdict(list)
         for chunk in chunks([version.pk for version in versions]):
             for use in DatasetUse.objects.filter(version_id__in=chunk):
-                existing[use.version_id][use.position] = use
-        to_create, to_update, update_fields, stale = [], [], set(), []
+                existing[use.version_id].append(use)
+        keys = {}  # spelling -> name_key, as a name recurs across versions
+        to_create, to_update, update_fields, stale, moves = [], [], set(), [], []
+        highest = -1  # the highest position held or given: moved rows pass above it (see write_dataset_uses)
         for version in versions:
-            current = existing.get(version.pk, {})
+            current = existing.get(version.pk, [])
             records = wanted.get(version.reference, [])
-            for position, record in enumerate(records):
-                use = current.pop(position, None)
+            paired, left = pair_uses(current, records, keys)
+            kept = []
+            for use in left:
+                if use.curated_fields or use.notes:
+                    self.report.warnings.append(
+                        f"{version.reference} no longer names {use.dataset_name!r}; kept, as a curator edited it"
+                    )
+                    kept.append(use)
+                else:
+                    stale.append(use.pk)
+            # The register's order gives positions, except where a curator corrected a use's position.
+            pinned = {use.position for use in [*paired, *kept] if use is not None and "position" in use.curated_fields}
+            free = (position for position in itertools.count() if position not in pinned)
+            for index, (record, use) in enumerate(zip(records, paired, strict=True)):
                 if use is None:
+                    position = next(free)
+                    highest = max(highest, position)
                     to_create.append(
                         (
                             version.pk,
@@ -511,25 +569,53 @@ class Loader:
                 if "dataset_name" in changed and "dataset" not in use.curated_fields:
                     use.dataset_id = self.dataset_id(record.dataset_name)
                     changed.append("dataset")
+                if "position" in use.curated_fields:
+                    if use.position != index:
+                        self.report.disagree(use, "position", use.position, index)
+                elif self.move(use, next(free), moves):
+                    changed.append("position")
+                highest = max(highest, use.position)
                 if changed:
-                    to_update.append(use)
-                    update_fields.update(changed)
+                    if changed != ["position"]:
+                        to_update.append(use)
+                        update_fields.update(name for name in changed if name != "position")
                     self.report.add("dataset_uses", "changed")
                 else:
                     self.report.add("dataset_uses", "unchanged")
-            for use in current.values():
-                if use.curated_fields or use.notes:
-                    self.report.warnings.append(
-                        f"{version.reference} no longer names {use.dataset_name!r}; kept, as a curator edited it"
-                    )
-                else:
-                    stale.append(use.pk)
+            for use in kept:  # after the register's datasets, in the order they were in
+                if "position" not in use.curated_fields:
+                    self.move(use, next(free), moves)
+                highest = max(highest, use.position)
+        self.write_dataset_uses(stale, moves, highest, to_update, sorted(update_fields), to_create)
+        self.report.add("dataset_uses", "created", len(to_create))
+
+    @staticmethod
+    def move(use, position, moves):
+        """Give `use` its new position, noting (use id, old position, new position); True when it moves."""
+        if use.position == position:
+            return False
+        moves.append((use.pk, use.position, position))
+        use.position = position
+        return True
+
+    def write_dataset_uses(self, stale, moves, highest, to_update, update_fields, to_create):
+        """Delete, move, update and insert dataset uses, without breaking one_dataset_use_per_position at any row.
+
+        The constraint is checked row by row (SQLite; PostgreSQL, where it is not deferrable), so two uses that
+        swap positions cannot simply be updated: the moving rows first step above every position of the versions
+        written (one UPDATE per chunk), then take their new positions; new rows come last, into the places left.
+        """
         for chunk in chunks(stale):
             DatasetUse.objects.filter(pk__in=chunk).delete()
-        DatasetUse.objects.bulk_update(to_update, sorted(update_fields), batch_size=BATCH) if to_update else None
+        if moves:
+            offset = max(highest, *(old for _, old, _ in moves)) + 1
+            for chunk in chunks([pk for pk, _, _ in moves]):
+                DatasetUse.objects.filter(pk__in=chunk).update(position=F("position") + offset)
+            update_rows(DatasetUse, ["position"], [(new, pk) for pk, _, new in moves])
+        if to_update:
+            DatasetUse.objects.bulk_update(to_update, update_fields, batch_size=BATCH)
         names = ["version", "dataset", "dataset_name", "position", *USE_FIELDS, "notes", "curated_fields"]
         insert_rows(DatasetUse, names, to_create)
-        self.report.add("dataset_uses", "created", len(to_create))
 
     # File releases --------------------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -570,3 +571,131 @@ def test_the_benchmark_reads_the_design_floor_from_the_commands_own_timings(tmp_
     assert floor == pytest.approx(2.0 + sql + commit)
     with pytest.raises(ValueError, match="committing"):
         design_floor(2.0, [line for line in timings if "committing" not in line])
+
+
+def test_a_curated_dataset_use_stays_on_its_dataset_when_a_newer_edition_reorders_the_datasets(tmp_path, curator):
+    first = small_register(agreements=6)
+    second = synthetic.next_edition(first, "2025-11", added=0, changed=0, dropped=0)
+    reference = next(
+        row[0].strip()
+        for agreement in first.agreements
+        for row in agreement.versions
+        if sum(use[0] == row[0].strip() for use in agreement.datasets) >= 2
+    )
+    rows = next(a for a in second.agreements if any(row[0].strip() == reference for row in a.versions)).datasets
+    a_index, b_index = [index for index, row in enumerate(rows) if row[0] == reference][:2]
+    rows[a_index], rows[b_index] = rows[b_index], rows[a_index]  # November lists B, then A
+    a_row, b_row = rows[b_index], rows[a_index]
+    b_row[4] = "Quarterly, as November says"
+    run(write_register(first, tmp_path))
+    use_a = DatasetUse.objects.get(version__reference=reference, dataset_name=a_row[1])
+    use_b = DatasetUse.objects.get(version__reference=reference, dataset_name=b_row[1])
+    assert (use_a.position, use_b.position) == (0, 1)
+    use_a.frequency, use_a.notes = "Corrected by a curator", "The register has the wrong frequency"
+    actions.save_curated(use_a, curator, ["frequency", "notes"])
+
+    november = write_register(second, tmp_path)
+    report = import_register_file(november)
+
+    order = list(DatasetUse.objects.filter(version__reference=reference).values_list("pk", "dataset_name"))
+    assert order[:2] == [(use_b.pk, b_row[1]), (use_a.pk, a_row[1])]
+    use_a.refresh_from_db()
+    assert (use_a.frequency, use_a.notes, use_a.curated_fields) == (
+        "Corrected by a curator",
+        "The register has the wrong frequency",
+        ["frequency"],
+    )
+    assert (use_a.position, use_a.legal_basis, use_a.common_law_duty) == (1, a_row[5], a_row[6])
+    use_b.refresh_from_db()
+    assert (use_b.position, use_b.notes, use_b.curated_fields) == (0, "", [])
+    assert [use_b.type_of_data, use_b.sensitivity, use_b.frequency, use_b.legal_basis, use_b.common_law_duty] == [
+        b_row[2],
+        b_row[3],
+        "Quarterly, as November says",
+        b_row[5],
+        b_row[6],
+    ]
+    assert [item for item in report.disagreements if item["model"] == "DatasetUse"] == [
+        {
+            "model": "DatasetUse",
+            "object": f"{a_row[1]} on {reference}",
+            "id": use_a.pk,
+            "field": "frequency",
+            "curated": "Corrected by a curator",
+            "register": a_row[4],
+        }
+    ]
+    # Each edition's listing still says the datasets in the order that edition gave them.
+    listings = VersionListing.objects.filter(version__reference=reference).select_related("version", "edition")
+    said = {
+        listing.edition.code: [use["dataset"] for use in listed_content(listing)["datasets"]] for listing in listings
+    }
+    assert said["2025-10"][:2] == [a_row[1], b_row[1]]
+    assert said["2025-11"][:2] == [b_row[1], a_row[1]]
+
+    # Importing what November says again, as the same file or as the next month's, changes no dataset use.
+    uses = list(DatasetUse.objects.order_by("pk").values())
+    assert import_register_file(november).already_imported
+    again = import_register_file(write_register(synthetic.next_edition(second, "2025-12", 0, 0, 0), tmp_path))
+    assert again.counts["dataset_uses"]["changed"] == again.counts["dataset_uses"]["created"] == 0
+    assert list(DatasetUse.objects.order_by("pk").values()) == uses
+    assert [item["object"] for item in again.disagreements if item["model"] == "DatasetUse"] == [str(use_a)]
+
+
+def test_dataset_uses_pair_with_records_by_name_first_repeats_in_order_then_by_position():
+    def use(name, position):
+        return SimpleNamespace(dataset_name=name, position=position)
+
+    def record(name):
+        return SimpleNamespace(dataset_name=name)
+
+    hes_first, ons, hes_again, renamed, dropped = (
+        use("HES", 0),
+        use("ONS deaths", 1),
+        use("hes", 2),
+        use("A name a curator corrected", 3),
+        use("Cancer registrations", 4),
+    )
+    records = [record("ONS Deaths"), record("HES"), record("Diagnostic Imaging"), record("HES"), record("New")]
+    paired, left = loader.pair_uses([dropped, hes_again, renamed, ons, hes_first], records)
+    assert paired == [ons, hes_first, None, hes_again, dropped]  # "Diagnostic Imaging" is at the renamed use's
+    assert left == [renamed]  # place (3), not at 2; "New" takes the place (4) of a dataset no longer named
+    paired, left = loader.pair_uses([hes_first, ons], [record("Other"), record("ONS deaths"), record("Another")])
+    assert (paired, left) == ([hes_first, ons, None], [])
+
+
+def test_a_dataset_use_a_curator_renamed_or_noted_keeps_its_correction_when_the_register_reorders(tmp_path, curator):
+    first = small_register(agreements=8)
+    second = synthetic.next_edition(first, "2025-11", added=0, changed=0, dropped=0)
+    reference = next(
+        row[0].strip()
+        for agreement in first.agreements
+        for row in agreement.versions
+        if sum(use[0] == row[0].strip() for use in agreement.datasets) >= 3
+    )
+    rows = next(a for a in second.agreements if any(row[0].strip() == reference for row in a.versions)).datasets
+    a_index, b_index, c_index = [index for index, row in enumerate(rows) if row[0] == reference][:3]
+    a_row, b_row, c_row = rows[a_index], rows[b_index], rows[c_index]
+    rows[a_index], rows[b_index] = c_row, b_row  # November lists C, B, ... and no longer A
+    del rows[c_index]
+    run(write_register(first, tmp_path))
+    use_a, use_b, use_c = (
+        DatasetUse.objects.get(version__reference=reference, dataset_name=row[1]) for row in (a_row, b_row, c_row)
+    )
+    use_a.notes = "Asked the applicant about this"
+    actions.save_curated(use_a, curator, ["notes"])
+    use_b.dataset_name = "A name a curator corrected"
+    actions.save_curated(use_b, curator, ["dataset_name"])
+
+    report = import_register_file(write_register(second, tmp_path))
+
+    uses = list(DatasetUse.objects.filter(version__reference=reference))
+    assert [(use.pk, use.position) for use in uses] == [
+        (use_c.pk, 0),
+        (use_b.pk, 1),
+        *((use.pk, position) for position, use in enumerate(uses[2:-1], start=2)),
+        (use_a.pk, len(uses) - 1),  # kept, after the register's datasets
+    ]
+    assert (uses[1].dataset_name, uses[-1].notes) == ("A name a curator corrected", "Asked the applicant about this")
+    assert f"{reference} no longer names {a_row[1]!r}; kept, as a curator edited it" in report.warnings
+    assert {"field": "dataset_name", "id": use_b.pk, "register": b_row[1]}.items() <= report.disagreements[0].items()
