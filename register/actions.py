@@ -37,6 +37,11 @@ from register.signals import store as signal_store
 
 # Fields that describe the curation itself, never register content a curator "corrects".
 NOT_CURATED = {"notes", "curated_fields", "key", "slug"}
+# Entries whose fields imports write: a correction of one of these can be handed back to the register. An
+# organisation's or a dataset's fields are the site's own (the register gives only spellings), so are never handed.
+HANDED_BACK = (Agreement, AgreementVersion, DatasetUse, FileRelease)
+# What a merged organisation passes on to the one kept, where that one has none.
+ORGANISATION_DETAILS = ["kind", "ods_code", "region", "parent", "successor"]
 
 
 def _plain(obj, field_name):
@@ -122,9 +127,11 @@ def save_curated(obj, user, changed_fields, adding=False):
         before = {name: _plain(old, name) for name in changed_fields}
     if isinstance(obj, Curated):
         corrected = {name for name in changed_fields if name not in NOT_CURATED}
-        if adding and isinstance(obj, DatasetUse):
-            corrected = corrected or {"dataset"}  # a dataset the curator adds to a version stays through imports
-        if (not adding or isinstance(obj, DatasetUse)) and corrected:
+        if adding:
+            # A new entry holds nothing of the register's to keep, but a dataset a curator adds to a version must
+            # stay through imports, which keep only what was corrected.
+            corrected = (corrected or {"dataset"}) if isinstance(obj, DatasetUse) else set()
+        if corrected:
             obj.curated_fields = sorted(set(obj.curated_fields) | corrected)
     obj.save()
     if isinstance(obj, VersionController):
@@ -145,9 +152,12 @@ def save_curated(obj, user, changed_fields, adding=False):
 
 @transaction.atomic
 def hand_back(obj, names, user):
-    """Hand fields a curator corrected back to the register: they are no longer kept through imports. A version's
-    fields take the register's words again at once (the content kept when they were corrected); any other entry's
-    take them at the next import that lists it. Audited like any edit."""
+    """Hand fields a curator corrected back to the register (HANDED_BACK entries): no longer kept through imports.
+    A version's values and applicant take the register's words again at once (what it last said, kept apart since
+    the correction); its controllers, and a dataset use's or a file's fields, at the next import that lists them.
+    Audited like any edit."""
+    if not isinstance(obj, HANDED_BACK):
+        raise ValueError(f"{type(obj).__name__} fields are the site's own: there is no register value to hand back to")
     names = [name for name in names if name in obj.curated_fields]
     if not names:
         return obj
@@ -161,6 +171,11 @@ def hand_back(obj, names, user):
             setattr(obj, field.attname, field.to_python(value))
             if _plain(obj, name) != before:
                 changes[name] = [before, _plain(obj, name)]
+        if "applicant" in names:  # the organisation the register's spelling of the applicant is linked to
+            registered = Organisation.objects.filter(aliases__key=name_key(obj.applicant_name)).first()
+            if registered and registered.pk != obj.applicant_id:
+                changes["applicant"] = [_plain(obj, "applicant"), {"id": registered.pk, "name": str(registered)}]
+                obj.applicant = registered
     obj.curated_fields = changes["curated_fields"][1]
     obj.save()
     record(user, obj, AuditEntry.Action.CHANGE, changes)
@@ -250,6 +265,9 @@ def merge_organisations(source, target, user):
     """
     if source.pk == target.pk:
         raise ValueError("An organisation cannot be merged into itself.")
+    # As the database has them now: a merge of several moves links (children, predecessors) between the rows given.
+    source.refresh_from_db()
+    target.refresh_from_db()
     affected = _organisation_agreements([source.pk, target.pk])
     others = Organisation.objects.exclude(pk=target.pk)
     moved = {
@@ -266,9 +284,6 @@ def merge_organisations(source, target, user):
         moved["taken from the merged organisation"] = taken
     _merged(source, target, user, affected, moved)
     return target
-
-
-ORGANISATION_DETAILS = ["kind", "ods_code", "region", "parent", "successor"]
 
 
 def _take_what_target_lacks(source, target):

@@ -68,14 +68,15 @@ class AuditedAdmin(admin.ModelAdmin):
     changed only when its words are (`admin_base.RegisterText`): only what a curator changed is marked corrected."""
 
     formfield_overrides = REGISTER_TEXT
+    HAND_BACK = "hand_back"  # the form's own field (not the model's): corrected fields to hand back
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         """A corrected entry's form offers to hand each corrected field back to the register (`hand_back`)."""
-        if kwargs.get("fields"):  # the fieldsets name it, but it is the form's own, not the model's
-            kwargs["fields"] = [name for name in kwargs["fields"] if name != "hand_back"]
+        if kwargs.get("fields"):  # the fieldsets name it, but the model has no such field
+            kwargs["fields"] = [name for name in kwargs["fields"] if name != self.HAND_BACK]
         form = super().get_form(request, obj, change=change, **kwargs)
         corrected = list(getattr(obj, "curated_fields", None) or ())
-        if not corrected or not self.has_change_permission(request, obj):
+        if not corrected or not isinstance(obj, actions.HANDED_BACK) or not self.has_change_permission(request, obj):
             return form
         labels = {field.name: capfirst(field.verbose_name) for field in obj._meta.fields}
         hand_back = forms.MultipleChoiceField(
@@ -83,17 +84,18 @@ class AuditedAdmin(admin.ModelAdmin):
             required=False,
             widget=forms.CheckboxSelectMultiple,
             label="Hand back to the register",
-            help_text="Ticked fields are no longer kept through imports: a version's take the register's words again "
-            "now, any other entry's at the next import that lists it.",
+            help_text="Ticked fields are no longer kept through imports. A version's values and applicant take the "
+            "register's words again now; its controllers, and a dataset's or a file's values, at the next import "
+            "that lists them.",
         )
-        return type(form.__name__, (form,), {"hand_back": hand_back})
+        return type(form.__name__, (form,), {self.HAND_BACK: hand_back})
 
     def save_model(self, request, obj, form, change):
         keep_untouched_text(form, obj)
-        edited = [name for name in form.changed_data if name != "hand_back"]
+        edited = [name for name in form.changed_data if name != self.HAND_BACK]
         actions.save_curated(obj, request.user, edited, adding=not change)
-        if form.cleaned_data.get("hand_back"):
-            actions.hand_back(obj, form.cleaned_data["hand_back"], request.user)
+        if form.cleaned_data.get(self.HAND_BACK):
+            actions.hand_back(obj, form.cleaned_data[self.HAND_BACK], request.user)
 
     def save_formset(self, request, form, formset, change):
         # Keyed by identity: unsaved model instances cannot be hashed.

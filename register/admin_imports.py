@@ -50,7 +50,8 @@ class UploadForm(forms.Form):
         required=False,
         label="It really withdraws most agreements",
         help_text="An edition that no longer lists more than half the agreements the one before it listed is refused "
-        "unless this is ticked: a file of only some agreements looks like that. Try a dry run first.",
+        "unless this is ticked: a file of only some agreements looks like that. A dry run with it ticked shows what "
+        "would be withdrawn.",
     )
 
     def clean_file(self):

@@ -45,12 +45,13 @@ def backup(path=None):
     if path.exists():
         raise BackupError(f"{path} exists already: choose a new file name, backups are never overwritten.")
     partial = path.with_name(path.name + ".partial")
+    partial.touch(mode=0o600)  # it holds curators' password hashes and sessions: the owner's alone, from the start
     try:
         if engine() == "sqlite":
             _sqlite_backup(partial)
         else:
             _pg_run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--file={partial}"])
-        partial.chmod(0o600)  # it holds curators' password hashes and sessions: for the owner only
+        partial.chmod(0o600)  # whatever the dump did to it
         partial.rename(path)  # a backup file that exists is a complete one
     finally:
         partial.unlink(missing_ok=True)

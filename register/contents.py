@@ -95,11 +95,17 @@ def keep_current(version_ids, edition=None):
     )
 
 
+def _kept(version_id, hash_):
+    """The content kept apart for a version under `hash_`, or None."""
+    stored = VersionContent.objects.filter(version_id=version_id, content_hash=hash_).first()
+    return stored.fields if stored else None
+
+
 def listed_content(listing):
     """What `listing.edition` said about `listing.version`, or None where it was not recorded."""
-    stored = VersionContent.objects.filter(version_id=listing.version_id, content_hash=listing.content_hash).first()
+    stored = _kept(listing.version_id, listing.content_hash)
     if stored:
-        return stored.fields
+        return stored
     if listing.content_hash and listing.content_hash == listing.version.content_hash:
         return _rows_content([listing.version_id])[listing.version_id]
     return None
@@ -107,13 +113,14 @@ def listed_content(listing):
 
 def as_the_register_wrote(version, names):
     """{name: value} of these version fields as the register wrote them, where a curator corrected them (else the
-    row's own): the content kept under the row's hash before the correction. One query, only when one is corrected."""
+    row's own): the content kept apart under the row's hash, which a correction keeps before it changes the row and
+    an import keeps for a corrected version (register.loader). One query, only when one is corrected."""
     values = {name: getattr(version, name) for name in names}
     if not set(names) & set(version.curated_fields or ()) or not version.content_hash:
         return values
-    kept = VersionContent.objects.filter(version_id=version.pk, content_hash=version.content_hash).first()
+    kept = _kept(version.pk, version.content_hash)
     if kept:
-        values.update({name: kept.fields[name] for name in names if name in kept.fields})
+        values.update({name: kept[name] for name in names if name in kept})
     return values
 
 

@@ -72,6 +72,9 @@ from register.signals import store as signal_store
 
 BATCH = 1000
 SQLITE_CACHE_KIB = 128 * 1024
+# A full listing may withdraw at most this share of the agreements the one before it listed, or this many
+# (Loader.check_withdrawals).
+MOST_WITHDRAWN = (0.5, 5)
 
 # The older quarterly register states only these about a version; it leaves the others alone.
 RELEASE_VERSION_FIELDS = ["applicant_name", *AgreementVersion.TEXT_FIELDS]
@@ -144,8 +147,9 @@ def pair_uses(uses, records, keys=None):
     Returns the use paired with each record, in the records' order (None: a new use), and the uses left over.
     A use pairs first with a record of the same dataset name (`names.name_key`; several of one name pair in order),
     so a newer edition listing the datasets in another order moves them, corrections and notes included. What is
-    left pairs by position: a record with the use at its place in the list, such as one whose name a curator
-    corrected. `keys` caches name keys by spelling.
+    left pairs by position (a record with the use at its place in the list: a respelled name), except a use a
+    curator corrected or wrote a note on, unless the correction is its name: another dataset at its place must not
+    take its correction. Such a use is left over (kept, and reported). `keys` caches name keys by spelling.
     """
     if not uses:
         return [None] * len(records), []
@@ -170,9 +174,16 @@ def pair_uses(uses, records, keys=None):
     taken = {id(use) for use in paired if use is not None}
     left = {use.position: use for use in uses if id(use) not in taken}
     for index, use in enumerate(paired):
-        if use is None:
-            paired[index] = left.pop(index, None)
+        if use is None and index in left and _pairs_by_place(left[index]):
+            paired[index] = left.pop(index)
     return paired, list(left.values())
+
+
+def _pairs_by_place(use):
+    """Whether a use no record names may take the record at its place: not one a curator corrected or noted, unless
+    what they corrected is its name (which the register then still spells its own way)."""
+    corrected = set(getattr(use, "curated_fields", None) or ())
+    return not (corrected or getattr(use, "notes", "")) or bool(corrected & {"dataset_name", "dataset"})
 
 
 class Loader:
@@ -445,13 +456,14 @@ class Loader:
             [(self.edition.pk, version.pk, listed_hash) for version, listed_hash, _ in listings],
         )
         # The row holds the newest content; other content is kept apart. The older quarterly registers state
-        # only part of a version, so what they said is always kept apart.
+        # only part of a version, so what they said is always kept apart; so is what the register said of a
+        # version a curator corrected, since its row holds the correction (a citation or a hand-back reads it).
         keep_all = self.contents.register == "release"
         new_contents = {}
         for version, listed_hash, snapshot in listings:
             if (version.pk, listed_hash) in known_hashes:
                 continue
-            if keep_all or version.pk in older_contents:
+            if keep_all or version.pk in older_contents or version.curated_fields:
                 new_contents[(version.pk, listed_hash)] = (version.pk, listed_hash, snapshot, self.edition.pk)
         insert_rows(VersionContent, ["version", "content_hash", "fields", "first_edition"], list(new_contents.values()))
         for version in self.version_objects.values():
@@ -828,8 +840,10 @@ class Loader:
         if self.withdraw_many or len(full) < 2 or full[-1].pk != self.edition.pk:
             return
         previous = len(full) - 2
-        listed_before = [pk for pk, last in last_by_agreement.items() if last >= previous]
-        dropped = sum(1 for pk in listed_before if last_by_agreement[pk] == previous)
+        listed_before = set(
+            VersionListing.objects.filter(edition_id=full[previous].pk).values_list("version__agreement_id", flat=True)
+        )
+        dropped = sum(1 for pk in listed_before if last_by_agreement.get(pk) == previous)
         share, least = MOST_WITHDRAWN
         if dropped > least and dropped > share * len(listed_before):
             raise RegisterFileError(
@@ -839,10 +853,6 @@ class Loader:
                 "with --withdraw-many (on the upload page, the box \u201cIt really withdraws most agreements\u201d)",
                 file=self.report.file,
             )
-
-
-# A full listing may withdraw at most this share of the agreements the one before it listed, or this many.
-MOST_WITHDRAWN = (0.5, 5)
 
 
 def load(

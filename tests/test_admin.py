@@ -29,6 +29,7 @@ from register.signals import store as signal_store
 from tests import factories
 from tests.admin_forms import change_form_data
 from tests.importing import small_register, write_register
+from tests.pagetext import page_text
 
 
 def admin_url(model, view, *args):
@@ -242,6 +243,16 @@ def test_a_merge_keeps_the_merged_organisations_links_kind_and_code_where_the_ke
     actions.merge_organisations(looping, icb, curator)
     icb.refresh_from_db()
     assert icb.parent is None
+    # several merged at once, as the admin's action does, one after another with the rows it loaded first: the
+    # second's parent was the first, merged (deleted) meanwhile; this answered 500
+    kept = Organisation.objects.create(name="KEPT", slug="kept")
+    first = Organisation.objects.create(name="FIRST", slug="first")
+    second = Organisation.objects.create(name="SECOND", slug="second", parent=first)
+    for source in (first, second):
+        actions.merge_organisations(source, kept, curator)
+    assert list(Organisation.objects.filter(slug__in=["kept", "first", "second"]).values_list("slug", "parent")) == [
+        ("kept", None)
+    ]
 
 
 def test_a_curator_edit_announces_that_the_register_changed(
@@ -424,3 +435,31 @@ def test_a_curator_hands_a_corrected_field_back_to_the_register(curator_client, 
     version.refresh_from_db()
     assert version.title == "The register's new title"
     assert not [row for row in report.disagreements if row["field"] == "title"]
+
+
+def test_a_correction_handed_back_after_an_import_changed_the_version_takes_the_registers_newest_words(
+    client, curator, tmp_path
+):
+    """The row of a corrected version holds the correction: once an edition changed the version, nothing kept what
+    that edition said of it, so a hand-back left the curator's title (unmarked for good) and the citation cited the
+    curator's words. What the register says of a corrected version is now kept apart at each import."""
+    first = small_register(agreements=4)
+    import_register_file(write_register(first, tmp_path))
+    version = Agreement.objects.order_by("reference").first().latest_version  # the version its citation names
+    register_title, register_applicant = version.title, version.applicant
+    version.title, version.applicant = "A curator's title", Organisation.objects.exclude(pk=version.applicant_id)[0]
+    actions.save_curated(version, curator, ["title", "applicant"])
+    second = synthetic.next_edition(first, "2025-11", added=0, changed=0, dropped=0)
+    [row] = [
+        row for agreement in second.agreements for row in agreement.versions if row[0].strip() == version.reference
+    ]
+    row[10] = "What the data is for, as November says."
+    import_register_file(write_register(second, tmp_path))
+    version.refresh_from_db()
+    assert (version.title, version.objectives) == ("A curator's title", "What the data is for, as November says.")
+    page = page_text(client.get(reverse("register:agreement", args=[version.agreement.reference])))
+    assert f"“{register_title}”, data sharing agreement" in page
+    actions.hand_back(version, ["title", "applicant"], curator)
+    version.refresh_from_db()
+    assert (version.title, version.applicant, version.curated_fields) == (register_title, register_applicant, [])
+    assert version.objectives == "What the data is for, as November says."

@@ -287,6 +287,11 @@ def test_an_edition_that_would_withdraw_most_agreements_is_refused_unless_the_cu
     assert "would withdraw 11 of the 12 agreements that edition 2025-10 listed, more than 50%" in str(refused.value)
     assert "--withdraw-many" in str(refused.value)
     assert table_counts() == before
+    # agreements new in the file do not water the share down (11 dropped, 12 added: refused all the same)
+    swapped = synthetic.next_edition(first, "2025-11", added=12, changed=0, dropped=11)
+    with pytest.raises(CommandError, match="would withdraw 11 of the 12 agreements that edition 2025-10 listed"):
+        run(write_register(swapped, tmp_path))
+    assert table_counts() == before
     # an ordinary month, dropping a few, is not held up
     few = synthetic.next_edition(first, "2025-11", added=0, changed=0, dropped=2)
     run(write_register(few, tmp_path))
@@ -662,6 +667,16 @@ def test_dataset_uses_pair_with_records_by_name_first_repeats_in_order_then_by_p
     assert left == [renamed]  # place (3), not at 2; "New" takes the place (4) of a dataset no longer named
     paired, left = loader.pair_uses([hes_first, ons], [record("Other"), record("ONS deaths"), record("Another")])
     assert (paired, left) == ([hes_first, ons, None], [])
+    # Another dataset at the place of one a curator corrected or noted does not take its correction; at the place
+    # of one whose name the curator corrected, the register's own spelling of it does.
+    noted, respelled = use("Cancer registrations", 1), use("Hospital Episode Statistics (curated)", 1)
+    noted.curated_fields, noted.notes = ["frequency"], "The register has the wrong frequency"
+    respelled.curated_fields = ["dataset_name"]
+    assert loader.pair_uses([hes_first, noted], [record("HES"), record("Diagnostic Imaging")]) == (
+        [hes_first, None],
+        [noted],
+    )
+    assert loader.pair_uses([ons, respelled], [record("ONS deaths"), record("HES")]) == ([ons, respelled], [])
 
 
 def test_a_dataset_use_a_curator_renamed_or_noted_keeps_its_correction_when_the_register_reorders(tmp_path, curator):
