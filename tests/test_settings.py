@@ -49,6 +49,15 @@ def test_debug_mode_runs_without_a_secret_key():
     assert result.returncode == 0, result.stderr
 
 
+def test_a_curators_session_lasts_a_working_day_unless_the_environment_says_otherwise():
+    ask = "from django.conf import settings; print(settings.SESSION_COOKIE_AGE)"
+    assert run_manage("shell", "--no-imports", "-c", ask, **PRODUCTION).stdout.strip() == str(12 * 60 * 60)
+    assert (
+        run_manage("shell", "--no-imports", "-c", ask, DJANGO_SESSION_SECONDS="3600", **PRODUCTION).stdout.strip()
+        == "3600"
+    )
+
+
 def test_database_url_selects_the_database():
     result = run_manage(
         "shell",
