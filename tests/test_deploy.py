@@ -11,7 +11,10 @@ import sys
 import time
 
 import pytest
+from django.db import connection
+from django.urls import reverse
 
+from register import health
 from tests import serving
 from tests.scratch import ROOT
 
@@ -151,3 +154,14 @@ def test_healthz_answers_503_when_the_database_is_out_of_reach():
     assert status == "503", result.stdout + result.stderr
     assert json.loads(body) == {"status": "unavailable", "database": "unreachable"}
     assert "nobody" not in body  # the reason is logged, never shown
+
+
+def test_healthz_answers_503_when_the_database_lacks_the_codes_newest_migration(client, db):
+    """A load balancer must not send visitors to a deploy whose migrations have not run: every page would fail."""
+    assert client.get(reverse("healthz")).json() == {"status": "ok", "database": "ok"}
+    newest = health.newest_migration()
+    assert newest == sorted(path.stem for path in (ROOT / "register" / "migrations").glob("0*.py"))[-1]
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM django_migrations WHERE app = 'register' AND name = %s", [newest])
+    response = client.get(reverse("healthz"))
+    assert (response.status_code, response.json()) == (503, {"status": "unavailable", "database": "not migrated"})
