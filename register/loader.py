@@ -7,9 +7,10 @@ Rules, in the register's words:
   on the key every spelling of their name shares (`names.name_key`), file releases on file reference and
   dataset. Rows are upserted on those keys, never deleted.
 - A version's dataset uses are its dataset records in the register's order: each existing use is matched to a
-  record of the same dataset name (its key; repeats in order), the rest by position, so an edition listing them in
-  another order moves them with their corrections and notes. A use the register no longer names goes, unless a
-  curator corrected it or wrote a note (then it is kept, after the others, and the report says so).
+  record of the same dataset name (its key; repeats in order), the rest by position (`pair_uses`: never a use a
+  curator corrected or noted, unless its name is the correction), so an edition listing them in another order moves
+  them with their corrections and notes. A use the register no longer names goes, unless a curator corrected it or
+  wrote a note (then it is kept, after the others, and the report says so).
 - Organisations are found through their aliases first, so curators' merges and links survive re-imports; an
   unknown spelling of a sub-ICB location whose ODS code is in the reference data ("NHS GREATER MANCHESTER ICB
   - 00T") becomes a spelling of that location (which already has its ICB); any other unknown name becomes a
