@@ -6,6 +6,7 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import User
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 from register import actions, synthetic
@@ -463,3 +464,13 @@ def test_a_correction_handed_back_after_an_import_changed_the_version_takes_the_
     version.refresh_from_db()
     assert (version.title, version.applicant, version.curated_fields) == (register_title, register_applicant, [])
     assert version.objectives == "What the data is for, as November says."
+
+
+def test_admin_pages_load_the_script_that_names_autocomplete_boxes(curator_client, seed_data):
+    """Django's select2 boxes have no accessible name while empty (axe's aria-input-field-name): the admin's one
+    script names each after its label (checked in a browser by hand: README, "Browser tests")."""
+    icb = Organisation.objects.get(slug="nhs-greater-manchester-integrated-care-board")
+    page = curator_client.get(admin_url(Organisation, "change", icb.pk)).content.decode()
+    assert re.search(r'<script src="[^"]*js/admin-names[^"]*\.js" defer></script>', page)
+    assert 'class="admin-autocomplete' in page  # the boxes it names
+    assert finders.find("js/admin-names.js")  # collected with the site's static files
