@@ -16,6 +16,7 @@ from django.utils.text import capfirst
 
 from register import actions, signals
 from register.admin_base import REGISTER_TEXT, ReadOnlyAdmin, keep_untouched_text
+from register.curation_history import field_label
 from register.models import (
     Agreement,
     AgreementFacet,
@@ -78,9 +79,8 @@ class AuditedAdmin(admin.ModelAdmin):
         corrected = list(getattr(obj, "curated_fields", None) or ())
         if not corrected or not isinstance(obj, actions.HANDED_BACK) or not self.has_change_permission(request, obj):
             return form
-        labels = {field.name: capfirst(field.verbose_name) for field in obj._meta.fields}
         hand_back = forms.MultipleChoiceField(
-            choices=[(name, labels.get(name, capfirst(name))) for name in corrected],
+            choices=[(name, field_label(type(obj), name)) for name in corrected],
             required=False,
             widget=forms.CheckboxSelectMultiple,
             label="Hand back to the register",

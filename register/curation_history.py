@@ -66,7 +66,8 @@ def _text(value):
     return str(value)
 
 
-def _label(model, name):
+def field_label(model, name):
+    """A field's name as a curator reads it: its verbose name ("DSA end date"), else its own name in words."""
     try:
         return capfirst(str(model._meta.get_field(name).verbose_name))  # "DSA end date", not "Dsa end date"
     except Exception:  # noqa: BLE001 - a field renamed since the edit: show its recorded name
@@ -138,5 +139,5 @@ def _edit(entry, model):
             if name in HIDDEN_FIELDS or not isinstance(pair, list) or len(pair) != 2:
                 continue
             before, after = _text(pair[0]), _text(pair[1])
-            fields.append(FieldEdit(_label(model, name), before, after, text_difference(before, after)))
+            fields.append(FieldEdit(field_label(model, name), before, after, text_difference(before, after)))
     return Edit(entry.at, WHO, ACTION_WORDS.get(entry.action, entry.action), what, fields)
