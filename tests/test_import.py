@@ -578,16 +578,22 @@ def test_the_benchmark_reads_the_design_floor_from_the_commands_own_timings(tmp_
         design_floor(2.0, [line for line in timings if "committing" not in line])
 
 
-def test_a_curated_dataset_use_stays_on_its_dataset_when_a_newer_edition_reorders_the_datasets(tmp_path, curator):
-    first = small_register(agreements=6)
-    second = synthetic.next_edition(first, "2025-11", added=0, changed=0, dropped=0)
+def version_naming_datasets(first, second, at_least):
+    """A version of `first` naming at least `at_least` datasets, and its agreement's Datasets rows in `second`."""
     reference = next(
         row[0].strip()
         for agreement in first.agreements
         for row in agreement.versions
-        if sum(use[0] == row[0].strip() for use in agreement.datasets) >= 2
+        if sum(use[0] == row[0].strip() for use in agreement.datasets) >= at_least
     )
     rows = next(a for a in second.agreements if any(row[0].strip() == reference for row in a.versions)).datasets
+    return reference, rows
+
+
+def test_a_curated_dataset_use_stays_on_its_dataset_when_a_newer_edition_reorders_the_datasets(tmp_path, curator):
+    first = small_register(agreements=6)
+    second = synthetic.next_edition(first, "2025-11", added=0, changed=0, dropped=0)
+    reference, rows = version_naming_datasets(first, second, 2)
     a_index, b_index = [index for index, row in enumerate(rows) if row[0] == reference][:2]
     rows[a_index], rows[b_index] = rows[b_index], rows[a_index]  # November lists B, then A
     a_row, b_row = rows[b_index], rows[a_index]
@@ -682,13 +688,7 @@ def test_dataset_uses_pair_with_records_by_name_first_repeats_in_order_then_by_p
 def test_a_dataset_use_a_curator_renamed_or_noted_keeps_its_correction_when_the_register_reorders(tmp_path, curator):
     first = small_register(agreements=8)
     second = synthetic.next_edition(first, "2025-11", added=0, changed=0, dropped=0)
-    reference = next(
-        row[0].strip()
-        for agreement in first.agreements
-        for row in agreement.versions
-        if sum(use[0] == row[0].strip() for use in agreement.datasets) >= 3
-    )
-    rows = next(a for a in second.agreements if any(row[0].strip() == reference for row in a.versions)).datasets
+    reference, rows = version_naming_datasets(first, second, 3)
     a_index, b_index, c_index = [index for index, row in enumerate(rows) if row[0] == reference][:3]
     a_row, b_row, c_row = rows[a_index], rows[b_index], rows[c_index]
     rows[a_index], rows[b_index] = c_row, b_row  # November lists C, B, ... and no longer A
