@@ -136,8 +136,10 @@ def save_curated(obj, user, changed_fields, adding=False):
     obj.save()
     if isinstance(obj, VersionController):
         _controllers_curated(obj.version_id, user)
-    if "slug" in before and before["slug"] != obj.slug and hasattr(obj, "former_slugs"):
-        _keep_address(obj, before["slug"])
+    if hasattr(obj, "former_slugs"):
+        if "slug" in before and before["slug"] != obj.slug:
+            _keep_address(obj, before["slug"])
+        _hold_address(obj)
     changes = {name: [before.get(name), _plain(obj, name)] for name in changed_fields}
     if not adding and type(obj) in SPELLING_ROWS:
         moved = _rows_follow_spelling(obj, before)
@@ -247,7 +249,13 @@ def _keep_address(obj, former):
     manager.model.objects.update_or_create(
         slug=former, defaults={manager.field.name: obj, "recorded_at": timezone.now()}
     )
-    manager.model.objects.filter(slug=obj.slug).delete()
+    _hold_address(obj)
+
+
+def _hold_address(obj):
+    """`obj`'s page is at its slug now: that slug stops being anybody's former address (a page a curator adds, or
+    moves, to an address that once redirected elsewhere takes it over; register.addresses)."""
+    obj.former_slugs.model.objects.filter(slug=obj.slug).delete()
 
 
 def _pass_on_addresses(source, target):

@@ -430,3 +430,22 @@ def test_spellings_added_on_an_entrys_form_are_checked_against_each_other_and_th
         assert response.status_code == 200
         assert message in response.content.decode()
     assert list(organisation.aliases.values_list("spelling", flat=True)) == ["NHS SECOND CCG"]
+
+
+def test_an_organisation_recreated_after_a_wrong_merge_takes_its_address_back(curator_client, client, curator, db):
+    wrongly_merged = factories.organisation("NHS EAST CCG")
+    kept = factories.organisation("NHS EAST ICB")
+    address = wrongly_merged.slug
+    actions.merge_organisations(wrongly_merged, kept, curator)
+    assert client.get(reverse("register:organisation", args=[address]))["Location"] == kept.get_absolute_url()
+
+    # The curator undoes the merge by adding the organisation again, at its old address.
+    add = reverse("admin:register_organisation_add")
+    data = change_form_data(curator_client.get(add), name="NHS EAST CCG", slug=address, kind="ccg")
+    assert curator_client.post(add, data).status_code == 302
+
+    recreated = Organisation.objects.get(slug=address)
+    assert client.get(reverse("register:organisation", args=[address])).context["organisation"] == recreated
+    # The old address is nobody's former address now: the merge target no longer claims it.
+    assert not OrganisationFormerSlug.objects.filter(slug=address).exists()
+    assert address not in kept.former_slugs.values_list("slug", flat=True)
