@@ -5,8 +5,9 @@ import re
 import pytest
 from django.apps import apps
 from django.contrib import admin
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.contrib.staticfiles import finders
+from django.test import Client
 from django.urls import reverse
 
 from register import actions, synthetic
@@ -474,3 +475,34 @@ def test_admin_pages_load_the_script_that_names_autocomplete_boxes(curator_clien
     assert re.search(r'<script src="[^"]*js/admin-names[^"]*\.js" defer></script>', page)
     assert 'class="admin-autocomplete' in page  # the boxes it names
     assert finders.find("js/admin-names.js")  # collected with the site's static files
+
+
+def test_hand_back_is_offered_only_for_the_registers_fields_and_only_to_who_may_change_them(
+    curator_client, curator, tmp_path
+):
+    import_register_file(write_register(small_register(agreements=2), tmp_path))
+    version = AgreementVersion.objects.order_by("reference").first()
+    version.title = "A curator's title"
+    actions.save_curated(version, curator, ["title"])
+    organisation = version.applicant
+    organisation.region = "A curator's region"
+    actions.save_curated(organisation, curator, ["region"])
+    assert organisation.curated_fields == ["region"]
+
+    # An organisation's fields are the site's own: there is no register value to hand back to.
+    organisation_form = curator_client.get(admin_url(Organisation, "change", organisation.pk)).content.decode()
+    assert "Hand back to the register" not in organisation_form
+    with pytest.raises(ValueError, match="the site's own"):
+        actions.hand_back(organisation, ["region"], curator)
+
+    # A member of staff who may only view versions sees the correction, but no box to hand it back.
+    viewer = User.objects.create_user("viewer", password="x", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_agreementversion"))
+    viewing = Client()
+    viewing.force_login(viewer)
+    version_url = admin_url(AgreementVersion, "change", version.pk)
+    viewed = viewing.get(version_url)
+    assert viewed.status_code == 200
+    assert "A curator&#x27;s title" in viewed.content.decode()
+    assert "Hand back to the register" not in viewed.content.decode()
+    assert "Hand back to the register" in curator_client.get(version_url).content.decode()

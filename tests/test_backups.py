@@ -4,9 +4,11 @@ PostgreSQL run): back up, change, restore, compare everything; a bad file is ref
 import os
 import re
 import subprocess
+from pathlib import Path
 
 import pytest
 
+from register import backups
 from tests.scratch import ROOT, manage
 
 # Everything a restore must bring back, in a comparable form. The data version is left out: a restore renews it.
@@ -96,3 +98,23 @@ def test_make_restore_needs_a_file(tmp_path):
     result = subprocess.run(["make", "--no-print-directory", "restore"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode != 0
     assert "usage: make restore BACKUP=" in result.stderr
+
+
+def test_a_backup_that_fails_partway_leaves_no_file_and_was_never_readable_by_others(db, tmp_path, monkeypatch):
+    """The dump is written to a `.partial` file that is the owner's alone before a byte is in it, and renamed only
+    once complete: a failed backup leaves nothing that looks like a backup."""
+    seen = {}
+
+    def dump_then_fail(target, *args, **kwargs):
+        target = Path(target if not isinstance(target, list) else target[-1].removeprefix("--file="))
+        seen["mode"] = target.stat().st_mode & 0o777
+        target.write_bytes(b"half a dump")
+        raise backups.BackupError("the disk filled up")
+
+    monkeypatch.setattr(backups, "_sqlite_backup", dump_then_fail)
+    monkeypatch.setattr(backups, "_pg_run", dump_then_fail)
+    path = tmp_path / "register.backup"
+    with pytest.raises(backups.BackupError, match="the disk filled up"):
+        backups.backup(path)
+    assert seen["mode"] == 0o600
+    assert list(tmp_path.iterdir()) == []
