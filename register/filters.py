@@ -47,7 +47,11 @@ ROLES = [("applicant", "Applicant"), ("controller", "Data controller")]
 
 
 class OrganisationField(forms.CharField):
-    """An organisation named by its slug (as links write it) or by any spelling of its name (as people type it)."""
+    """An organisation named by its slug (as links write it), by any spelling of its name or its ODS code (as people
+    type it), or by words that name one organisation only ("Bolton CCG" for NHS BOLTON CCG, as the organisations
+    list's search finds it). Words that fit several organisations are an error naming some of them."""
+
+    NAMED = 5  # how many of the organisations some words fit an error names
 
     def clean(self, value):
         text = super().clean(value)
@@ -58,14 +62,31 @@ class OrganisationField(forms.CharField):
         found = (
             Organisation.objects.filter(Q(slug=slug) | Q(pk__in=spelled) | Q(name__iexact=text.strip())).first()
             or Organisation.objects.filter(former_slugs__slug=slug).first()  # a page's former address
+            or Organisation.objects.filter(ods_code__iexact=text.strip()).exclude(ods_code="").first()
         )
-        if found is None:
+        return found or self.found_by_words(text)
+
+    def found_by_words(self, text):
+        """The one organisation whose names the words of `text` start (an exact fit wins over longer names)."""
+        fits = list(Organisation.objects.filter(pk__in=search.matching_organisations(text)).order_by("name"))
+        words = search.organisation_words(text)
+        exact = [organisation for organisation in fits if search.organisation_words(organisation.name) == words]
+        if len(exact) == 1 or len(fits) == 1:
+            return (exact or fits)[0]
+        if not fits:
             raise forms.ValidationError(
                 "No organisation is called “%(text)s”. Find its exact name on the organisations page.",
                 code="unknown_organisation",
                 params={"text": text},
             )
-        return found
+        names = "; ".join(organisation.name for organisation in fits[: self.NAMED])
+        more = f" and {len(fits) - self.NAMED} more" if len(fits) > self.NAMED else ""
+        raise forms.ValidationError(
+            "“%(text)s” fits %(count)s organisations (%(names)s%(more)s). Type more of its name, or find it on the "
+            "organisations page.",
+            code="ambiguous_organisation",
+            params={"text": text, "count": len(fits), "names": names, "more": more},
+        )
 
 
 class OrganisationFilter(django_filters.Filter):

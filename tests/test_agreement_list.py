@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from register import facets
-from register.models import Agreement, AgreementFacet
+from register.models import Agreement, AgreementFacet, Organisation
 from tests import factories
 from tests.pagetext import page_text
 from tests.test_downloads import read_csv, read_json
@@ -122,6 +122,9 @@ def test_the_list_shows_every_agreement_with_a_count(client, register):
         ({"organisation": "nhs-greater-manchester-icb-00t"}, (1, 2)),
         ({"organisation": "NHS GREATER MANCHESTER INTEGRATED CARE BOARD"}, (1, 2, 3)),  # a spelling, not a slug
         ({"organisation": "nhs-bolton-ccg"}, (2,)),
+        ({"organisation": "Bolton CCG"}, (2,)),  # words that fit one organisation only ("NHS" left out)
+        ({"organisation": "oxford university"}, (3,)),  # in any order
+        ({"organisation": "Greater Manchester Integrated Care Board"}, (1, 2, 3)),  # the exact fit, not 00T's
         ({"organisation_type": "academic"}, (3,)),
         ({"organisation_type": "clinical-commissioning-group-ccg"}, (2,)),  # upper case in the register
         ({"dataset": HES_APC}, (1, 3)),
@@ -248,6 +251,7 @@ def test_column_headings_sort_and_say_which_way(client, register):
         ({"per_page": "1000000"}, "Select a valid choice"),
         ({"q": "x" * 201}, "at most 200 characters"),
         ({"organisation": "No Such Body"}, "No organisation is called “No Such Body”"),
+        ({"organisation": "Greater Manchester"}, "“Greater Manchester” fits 11 organisations (NHS Greater"),
         ({"dataset": "x" * 5000}, "at most 200 characters"),
     ],
 )
@@ -262,6 +266,11 @@ def test_hostile_query_strings_get_a_clear_message_never_a_500(client, register,
         download = client.get(reverse("register:agreements-csv"), params)
         assert download.status_code == 400
         assert message in download.content.decode()
+
+
+def test_an_organisation_is_found_by_its_ods_code_in_any_case(client, register):
+    Organisation.objects.filter(slug=GM_ICB).update(ods_code="QOP")
+    assert listed(client, organisation="qop") == refs(1, 2, 3)
 
 
 def test_downloads_and_feeds_ignore_page_settings(client, register):
