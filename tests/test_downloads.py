@@ -211,6 +211,33 @@ def test_a_download_is_named_for_what_it_holds_and_the_day_it_was_made(client, r
     name = re.search(r'filename="(.*)"', filtered["Content-Disposition"])[1]
     assert name.startswith("agreements_q-bxb_files-yes_organisation-nhs-greater-manchester")
     assert name.endswith(f"_{today}.json")
-    assert len(name) <= len("agreements_") + downloads.NAME_QUERY_AT_MOST + len(f"_{today}.json")
+    digest = 1 + downloads.NAME_DIGEST_LENGTH  # the words are cut short: a digest tells the query apart
+    assert len(name) == len("agreements_") + downloads.NAME_QUERY_AT_MOST + digest + len(f"_{today}.json")
     assert re.fullmatch(r"[a-z0-9_.-]+", name)  # nothing a file system or a header could trip on
     assert client.get(reverse("register:datasets-csv"))["Content-Disposition"].endswith(f'datasets_{today}.csv"')
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ({"q": "cancer"}, {"q": "-cancer"}),  # with cancer, and without it
+        ({"sort": "files"}, {"sort": "-files"}),
+        ({"q": "hip fracture"}, {"q": '"hip fracture"'}),
+        ({"organisation": "nhs-greater-manchester-integrated-care-board", "role": "applicant"},
+         {"organisation": "nhs-greater-manchester-integrated-care-board", "role": "controller"}),  # past 60 letters
+        ({"q": "日本"}, {"q": "中国"}),
+    ],
+)  # fmt: skip
+def test_different_queries_download_under_different_names(client, register, one, other):
+    def name(query):
+        response = client.get(reverse("register:agreements-csv"), query)
+        return re.search(r'filename="(.*)"', response["Content-Disposition"])[1]
+
+    assert name(one) != name(other)
+    assert re.fullmatch(r"[a-z0-9_.-]+", name(other))
+
+
+def test_a_query_its_words_describe_whole_is_named_by_them_alone(client, register):
+    today = timezone.localdate().isoformat()
+    response = client.get(reverse("register:agreements-csv"), {"files": "yes", "organisation": "NHS Bolton CCG"})
+    assert f'filename="agreements_files-yes_organisation-nhs-bolton-ccg_{today}.csv"' in response["Content-Disposition"]
