@@ -235,6 +235,8 @@ def find_agreement(reference):
     """The agreement a URL names, in any case, with or without its version or the `DARS-` prefix.
 
     Returns (agreement, canonical) where canonical is False when the URL should redirect to the base reference.
+    A version the loaded register does not hold redirects too: it may be newer than the newest edition loaded (a
+    citation of this month's register, before it is imported), and the agreement's page lists the versions it has.
     """
     text = reference.strip()
     base, version = split_reference(text)
