@@ -31,12 +31,14 @@ def moved_permanently(request, target):
 
 
 def get(queryset, slug):
-    """The object whose page is at `slug`. Raises Moved where a curator merged or renamed it away from there, and
-    Http404 where `slug` is neither a page's address nor a former one."""
+    """The object whose page is at `slug`. Raises Moved where a curator merged or renamed it away from there, or
+    where `slug` is written in capitals, and Http404 where `slug` is neither a page's address nor a former one."""
     found = queryset.filter(slug=slug).first()
     if found is not None:
         return found
-    moved_to = slug_now(queryset.model, slug)
+    if slug != slug.lower() and queryset.filter(slug=slug.lower()).exists():
+        raise Moved(slug.lower())  # an address typed or copied in capitals, as agreements' references may be
+    moved_to = slug_now(queryset.model, slug.lower())
     if moved_to is None:
         raise Http404(f"No {queryset.model._meta.verbose_name} has the address “{slug}”.")
     raise Moved(moved_to)

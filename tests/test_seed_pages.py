@@ -167,6 +167,13 @@ def test_organisation_with_nothing_says_none_recorded(client, db):
     assert "none recorded in the loaded data" in page_text(response)
 
 
+def test_an_organisation_address_in_capitals_leads_to_its_page(client, seed_data):
+    response = client.get(reverse("register:organisation", args=["NHS-Bolton-CCG"]) + "?role=applicant")
+    assert response.status_code == 301
+    assert response["Location"] == reverse("register:organisation", args=["nhs-bolton-ccg"]) + "?role=applicant"
+    assert client.get(reverse("register:organisation", args=["NO-SUCH-BODY"])).status_code == 404
+
+
 def test_unknown_organisation_is_a_404_page(client, db):
     response = client.get(reverse("register:organisation", args=["no-such-body"]))
     assert response.status_code == 404
