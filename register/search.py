@@ -59,6 +59,9 @@ PASSAGE_SECONDS = 2.0  # PostgreSQL's ts_headline over a page of 100 long docume
 
 _WORD = re.compile(r"[^\W_]+")
 _QUERY_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+# A possessive ending on a word typed alone: "king's" searches king (and kings), as "King's", "Kings" and "King"
+# are all written; a phrase in quotes keeps it, and finds what is written just so.
+_POSSESSIVE = re.compile(r"(?<=[^\W_])['’]s?$", re.IGNORECASE)
 # Typographic double quotes (as a phone's keyboard or a word processor types them) mark a phrase too.
 _STRAIGHT_QUOTES = str.maketrans(dict.fromkeys("“”„‟«»", '"'))
 
@@ -137,7 +140,7 @@ def parse(text):
                 pending_or = bool(query.groups) and kept  # "x a* or y", a* left out: x and y, not x or y
                 continue
             negated = "-" if bare.startswith("-") and len(bare) > 1 else ""
-            body = bare[1:] if negated else bare
+            body = _POSSESSIVE.sub("", bare[1:] if negated else bare)
             term = Term(tuple(_WORD.findall(body.casefold())), prefix=body.endswith("*"))
         else:
             term = Term(tuple(_WORD.findall(phrase.casefold())))

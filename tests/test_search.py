@@ -102,6 +102,18 @@ def test_every_spelling_of_an_organisation_finds_its_agreements(register):
     assert found("southampton") == ["DARS-NIC-00574-V2H1F"]
 
 
+def test_a_possessive_typed_alone_finds_the_word_however_the_register_wrote_it(register):
+    """ "king's" was the phrase "king s": it missed "Kings College" and "King College"."""
+    factories.agreement("DARS-NIC-700001-AAAAA", title="Kings College cohort", applicant="KINGS COLLEGE LONDON")
+    factories.agreement("DARS-NIC-700002-BBBBB", title="A King’s Fund review", applicant="THE KING'S FUND")
+    factories.index()
+    assert sorted(found("king's")) == ["DARS-NIC-700001-AAAAA", "DARS-NIC-700002-BBBBB"]
+    assert sorted(found("KING’S")) == sorted(found("kings")) == sorted(found("king's"))
+    assert found('"king\'s fund"') == ["DARS-NIC-700002-BBBBB"]  # a phrase in quotes keeps its apostrophe
+    assert found('"king fund"') == []
+    assert found("hip -oxford's") == ["DARS-NIC-00574-V2H1F"]  # and an excluded word loses its ending too
+
+
 def test_titles_and_references_rank_above_narrative_mentions(register):
     factories.agreement(
         "DARS-NIC-555555-AAAAA", title="Diabetes audit", applicant="UNIVERSITY OF LEEDS", texts={"objectives": "x"}
