@@ -12,7 +12,7 @@ PostgreSQL's websearch_to_tsquery, plus prefixes:
     "a phrase"     the words together, in this order, exactly
     manch*         a prefix: finds Manchester; hospital* finds hospitals
     a or b         either one
-    -word          without it
+    -word          without it (NOT word, in capitals, too; AND in capitals is what a space means)
 A reference typed in any case, with or without its version or its DARS- prefix, finds its agreement first.
 
 What a search may cost is bounded, as anyone may type one: a term repeated is searched once; at most MAX_TERMS
@@ -55,6 +55,7 @@ MAX_QUERY_LENGTH = 200
 MAX_TERMS = 10
 MAX_PREFIXES = 3  # each expands to every word it starts: on PostgreSQL ranking ten two-letter prefixes took 4.5 s
 SHORTEST_PREFIX = 2
+BOOLEAN_WORDS = {"AND", "NOT"}  # typed in capitals, operators; in lower case, words ("or" is "or" in any case)
 PASSAGE_SECONDS = 2.0  # PostgreSQL's ts_headline over a page of 100 long documents takes about 1 s
 
 _WORD = re.compile(r"[^\W_]+")
@@ -131,10 +132,14 @@ def parse(text):
     """The query a search box's text asks for. Anything the syntax cannot use (stray quotes, symbols) is dropped;
     what it could use but may not (see the module's docstring) is left out and named in `notes`."""
     text = (text or "").strip()[:MAX_QUERY_LENGTH].translate(_STRAIGHT_QUOTES)
-    query, pending_or, kept = Query(text), False, False
-    short, beyond, prefixes_beyond = [], [], []
+    query, pending_or, pending_not, kept = Query(text), False, False, False
+    short, beyond, prefixes_beyond, starred_phrases, operators = [], [], [], [], []
     for match in _QUERY_TOKEN.finditer(text):
         negated, phrase, bare = match.groups()
+        if bare in BOOLEAN_WORDS:  # in capitals, as a search engine's syntax writes them: "cancer NOT diabetes"
+            pending_not = bare == "NOT"
+            operators.append(bare)
+            continue
         if bare is not None:
             if bare.casefold() == "or":
                 pending_or = bool(query.groups) and kept  # "x a* or y", a* left out: x and y, not x or y
@@ -144,6 +149,9 @@ def parse(text):
             term = Term(tuple(_WORD.findall(body.casefold())), prefix=body.endswith("*"))
         else:
             term = Term(tuple(_WORD.findall(phrase.casefold())))
+            if "*" in phrase:
+                starred_phrases.append(match.group(0))
+        negated, pending_not = negated or ("-" if pending_not else ""), False
         joins, pending_or = pending_or, False
         if not term.words:
             continue
@@ -177,6 +185,16 @@ def parse(text):
         )
     if beyond:
         query.notes.append(f"Only the first {MAX_TERMS} terms were searched, not {_quoted(beyond)}.")
+    if starred_phrases:
+        query.notes.append(
+            f"In {_quoted(starred_phrases)}, * was not a prefix: a phrase in quotes is searched as written, "
+            "without it. A prefix goes outside quotes: hospital*."
+        )
+    if operators:
+        query.notes.append(
+            f"{_quoted(operators)} read as this site's syntax: every word must appear anyway (AND), and "
+            "NOT leaves out the term after it, as - before it does."
+        )
     return query
 
 

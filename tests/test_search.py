@@ -114,6 +114,23 @@ def test_a_possessive_typed_alone_finds_the_word_however_the_register_wrote_it(r
     assert found("hip -oxford's") == ["DARS-NIC-00574-V2H1F"]  # and an excluded word loses its ending too
 
 
+def test_not_and_and_in_capitals_are_read_as_a_search_engine_means_them(register):
+    """ "cancer NOT diabetes" searched the word "not": it found agreements with both words."""
+    assert found("hip NOT oxford") == found("hip -oxford") == ["DARS-NIC-00574-V2H1F"]
+    assert found('hip NOT "fracture of the hip"') == ["DARS-NIC-00574-V2H1F"]
+    assert sorted(found("hip AND fracture")) == sorted(found("hip fracture"))
+    assert "NOT leaves out the term after it" in " ".join(search.parse("hip NOT oxford").notes)
+    assert "DARS-NIC-393658-D0V9N" in found("hip not oxford")  # in lower case, "not" is a word like any other
+
+
+def test_a_star_inside_quotes_is_named_as_not_a_prefix(register):
+    query = search.parse('"hip frac*"')
+    assert query.notes == [
+        'In “"hip frac*"”, * was not a prefix: a phrase in quotes is searched as written, without it. '
+        "A prefix goes outside quotes: hospital*."
+    ]
+
+
 def test_titles_and_references_rank_above_narrative_mentions(register):
     factories.agreement(
         "DARS-NIC-555555-AAAAA", title="Diabetes audit", applicant="UNIVERSITY OF LEEDS", texts={"objectives": "x"}
