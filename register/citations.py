@@ -37,13 +37,16 @@ def citation(edition, title, reference, version="", applicant_name=""):
     return f"{publisher}, {named}, data sharing agreement {reference}{numbered}, {register}, {listed_in}"
 
 
-def page_citation(name, kind, edition):
-    """'Data Release Register, reformatted, “Name”, KIND page, counted over the editions loaded up to X (Publisher,
-    Register)', without a full stop. The figures on such a page are this site's counts, not a register entry, so the
-    citation names the site and the newest edition counted: a reader can then tell which figures were cited."""
+def page_citation(name, kind, edition, sources=()):
+    """'Data Release Register, reformatted, “Name”, KIND page, counted over the editions loaded up to X (figures from
+    Publisher, Register)', without a full stop. The figures on such a page are this site's counts, not a register
+    entry, so the citation names the site and the newest edition counted: a reader can then tell which figures were
+    cited. `sources`: the editions that listed the page's agreements (`queries.editions_counted`); each register
+    among them is named, oldest first, as an organisation known only to NHS Digital's quarterly register is not
+    counted from NHS England's (without any, the newest edition's register is named)."""
     if edition is None:
-        counted = "no edition loaded"
-    else:
-        publisher, register = cited_as(edition)
-        counted = f"counted over the editions loaded up to {edition.code} ({publisher}, {register})"
+        return f"Data Release Register, reformatted, “{name}”, {kind} page, no edition loaded"
+    registers = list(dict.fromkeys(cited_as(source) for source in sources))
+    named = "; ".join(f"{publisher}, {register}" for publisher, register in registers or [cited_as(edition)])
+    counted = f"counted over the editions loaded up to {edition.code} ({'figures from ' if registers else ''}{named})"
     return f"Data Release Register, reformatted, “{name}”, {kind} page, {counted}"

@@ -251,6 +251,13 @@ def find_agreement(reference):
     return agreement, agreement.reference == reference  # an address with spaces around it redirects too
 
 
+def editions_counted(agreements):
+    """The editions that listed any version of `agreements` (ids or a queryset of them), oldest first, each only
+    as far as a page's citation needs it: the register it belongs to (register.citations.page_citation)."""
+    listed = Edition.objects.filter(versions__agreement__in=agreements).values("pk")
+    return list(Edition.objects.filter(pk__in=listed).only("register", "is_synthetic", "month").order_by("month"))
+
+
 def distinct(values):
     """Values in first-seen order, without blanks or repeats that differ only by surrounding spaces."""
     seen = OrderedDict()

@@ -252,7 +252,10 @@ def test_organisation_and_dataset_pages_are_cited_with_the_newest_edition_counte
         files=[(factories.HES_APC, datetime.date(2025, 1, 1), False)],
         editions=[older, newer],
     )
-    counted = "counted over the editions loaded up to 2025-11 (NHS England, Data Uses Register)"
+    counted = (
+        "counted over the editions loaded up to 2025-11 "
+        "(figures from NHS Digital, Data Release Register; NHS England, Data Uses Register)"
+    )
     pages = {
         "“Leeds City Council”, organisation page": reverse("register:organisation", args=["leeds-city-council"]),
         f"“{factories.HES_APC}”, dataset page": reverse("register:dataset", args=[slugify(factories.HES_APC)]),
@@ -264,6 +267,22 @@ def test_organisation_and_dataset_pages_are_cited_with_the_newest_edition_counte
             f"Data Release Register, reformatted, {named}, {counted}. At http://testserver{url},"
         )
         assert '<h2 id="cite-title">Cite this page</h2>' in html
+
+
+def test_a_page_whose_figures_come_from_the_quarterly_register_alone_is_cited_from_it(client, db):
+    """NHS Oldham CCG's figures all come from NHS Digital's 2017 register: its page was cited as NHS England's Data
+    Uses Register's, the newest edition loaded."""
+    older = factories.edition("2017-11", register=Edition.Register.RELEASE, month=datetime.date(2017, 11, 1))
+    factories.edition("2025-11", register=Edition.Register.DATA_USES)
+    factories.agreement("NIC-47141-V2B4Q", applicant="NHS OLDHAM CCG", editions=[older])
+    factories.organisation("Nobody Yet")
+    for slug, counted in [
+        ("nhs-oldham-ccg", "(figures from NHS Digital, Data Release Register)"),
+        ("nobody-yet", "(NHS England, Data Uses Register)"),  # nothing counted: the newest edition's register
+    ]:
+        html = client.get(reverse("register:organisation", args=[slug])).content.decode()
+        [citation] = re.findall(r'<p class="citation">(.*?)</p>', html)
+        assert f"counted over the editions loaded up to 2025-11 {counted}. At" in citation
 
 
 def test_at_a_glance_gathers_every_released_files_type_legal_basis_and_sensitivity(client, db):
@@ -581,7 +600,9 @@ def test_pages_need_few_queries(client, big_register, django_assert_max_num_quer
         "agreement": agreement.get_absolute_url(),
         "about": reverse("register:about"),
     }[page]
-    with django_assert_max_num_queries(12):
+    # However many agreements, versions and files: 13 at most (an organisation's or a dataset's page reads the
+    # registers its figures come from for its citation).
+    with django_assert_max_num_queries(13):
         response = client.get(url)
     assert response.status_code == 200
     assert Organisation.objects.exists()

@@ -85,6 +85,6 @@ def highlight(passage):
 
 
 @register.simple_tag
-def page_citation(name, kind, edition):
+def page_citation(name, kind, edition, sources=()):
     """How an organisation's or a dataset's page is cited (register.citations.page_citation); escaped as text."""
-    return citations.page_citation(name, kind, edition)
+    return citations.page_citation(name, kind, edition, sources or ())

@@ -25,6 +25,7 @@ def organisation_detail(request, slug):
         "summary": summary,
         "page_url": request.build_absolute_uri(organisation.get_absolute_url()),
         "signals": signal_display.for_organisation(organisation, held),
+        "cited_from": queries.editions_counted(held),
         **page_charts.organisation_charts(summary),
     }
     return render(request, "register/organisation_detail.html", context)
