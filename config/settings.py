@@ -187,6 +187,12 @@ REGISTER_UPLOAD_MAX_BYTES = int(os.environ.get("REGISTER_UPLOAD_MAX_BYTES", str(
 # instead of in a separate process.
 REGISTER_UPLOAD_DIR = Path(os.environ.get("REGISTER_UPLOAD_DIR", BASE_DIR / "var" / "uploads"))
 REGISTER_IMPORT_INLINE = env_bool("REGISTER_IMPORT_INLINE", False)
+# An upload's import process may use at most this much memory (address space; the full-size register's import
+# peaks at about 0.8 GB and runs within 2 GB): a hostile workbook (a sheet whose two cells lie a million rows apart)
+# then stops that process, never the server's. Its file may unpack to at most REGISTER_UNPACKED_MAX_BYTES (a zip
+# bomb is refused before it is read; the full-size register unpacks to 140 MB).
+REGISTER_IMPORT_MAX_MEMORY_BYTES = int(os.environ.get("REGISTER_IMPORT_MAX_MEMORY_BYTES", str(3 * 1024**3)))
+REGISTER_UNPACKED_MAX_BYTES = int(os.environ.get("REGISTER_UNPACKED_MAX_BYTES", str(600_000_000)))
 # Where `manage.py backup` writes when given no path.
 REGISTER_BACKUP_DIR = Path(os.environ.get("REGISTER_BACKUP_DIR") or BASE_DIR / "var" / "backups")
 # A name for the deployed code (e.g. the commit), part of every ETag; empty: register.caching hashes the code.

@@ -10,6 +10,7 @@ started it (one web container, as in compose.yaml).
 import contextlib
 import hashlib
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -143,6 +144,13 @@ def start_run(run):
     ImportRun.objects.filter(pk=run.pk).update(pid=process.pid)
 
 
+def limit_memory(limit):
+    """Let this process use at most `limit` bytes of memory (address space): past it, an allocation fails, and the
+    process ends (python-calamine aborts; Python raises MemoryError, which `execute_run` records) instead of taking
+    the machine's memory from the site. For an upload's own process only (`import_register --run`)."""
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
 def process_gone(run):
     """True when an unfinished run's import process no longer runs (or is a zombie): it will never finish."""
     if run.is_finished or run.pid is None:
@@ -189,6 +197,13 @@ def execute_run(run_id):
         )
     except RegisterFileError as error:
         run.status, run.error, run.progress = ImportRun.Status.FAILED, str(error), ""
+    except MemoryError:
+        limit = settings.REGISTER_IMPORT_MAX_MEMORY_BYTES / 1024**3
+        run.status, run.progress = ImportRun.Status.FAILED, ""
+        run.error = (
+            f"The import needed more than the {limit:g} GB of memory an import may use "
+            "(REGISTER_IMPORT_MAX_MEMORY_BYTES): the file holds far more than a register does."
+        )
     except Exception as error:  # noqa: BLE001 - the run must end with a status a curator can read
         run.status, run.error, run.progress = ImportRun.Status.FAILED, f"The import failed: {error!r}", ""
     else:

@@ -4,6 +4,7 @@ import datetime
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -404,6 +405,23 @@ def test_bad_input_changes_nothing_and_says_what_is_wrong_where(tmp_path, make):
     for words in expected:
         assert words in message
     assert "Nothing was changed" in message
+    assert table_counts() == before
+
+
+def test_a_workbook_that_would_unpack_to_far_more_than_a_register_is_refused_before_it_is_read(tmp_path, settings):
+    """A zip bomb (2 MB that inflate to 1 GB of sheet XML) took 5 GB of memory and 32 s to read and refuse."""
+    settings.REGISTER_UNPACKED_MAX_BYTES = 20_000_000
+    path = write_register(small_register(), tmp_path)
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as workbook:
+        workbook.writestr("xl/worksheets/padding.xml", b"<x/>" + b" " * 30_000_000)  # 30 MB, about 30 KB packed
+    assert path.stat().st_size < 1_000_000
+    before = table_counts()
+    with pytest.raises(CommandError) as raised:
+        run(path)
+    assert str(raised.value) == (
+        f"Cannot import {path.name}: unpacked, this workbook would be 30 MB of data, more than the 20 MB a register "
+        "file may unpack to (the full monthly register unpacks to about 140 MB): it is not read. Nothing was changed."
+    )
     assert table_counts() == before
 
 

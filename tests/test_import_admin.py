@@ -125,6 +125,19 @@ def test_a_disagreement_with_a_curator_shows_what_differs_not_two_whole_texts(cu
     assert body.count("long processing text, unchanged.") == 3  # the one replaced, and one either side of it
 
 
+def test_an_import_that_runs_out_of_memory_says_so(curator_client, tmp_path, monkeypatch, settings):
+    settings.REGISTER_IMPORT_MAX_MEMORY_BYTES = 2 * 1024**3
+
+    def too_big(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(importing, "import_register_file", too_big)
+    response = upload(curator_client, write_register(small_register(), tmp_path))
+    text = page_text(curator_client.get(response["Location"]))
+    assert "The import needed more than the 2 GB of memory an import may use" in text
+    assert "Nothing was changed" in text
+
+
 def test_an_import_whose_process_died_says_it_stopped_and_changed_nothing(curator_client, curator):
     ended = subprocess.Popen([sys.executable, "-c", "pass"])
     ended.wait()  # reaped: its pid no longer names a process

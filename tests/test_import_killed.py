@@ -59,3 +59,53 @@ def test_an_import_killed_midway_leaves_the_database_unchanged(scratch_database,
     after = counts(scratch_database)
     assert after["Agreement"] == before["Agreement"] + 12
     assert after["FileRelease"] > before["FileRelease"]
+
+
+CREATE_RUN = """
+from register.models import ImportRun
+run = ImportRun.objects.create(original_name="{name}", file_path="{path}", size={size}, edition_code="2025-01")
+print(run.pk)
+"""
+
+# The import of an upload in a process of its own, and the peak memory (KB) of that process, measured by its parent.
+MEASURED = """
+import resource, subprocess, sys
+result = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+print(result.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+print(result.stderr[-2000:], file=sys.stderr)
+"""
+
+
+def test_an_uploads_import_stops_at_its_memory_limit_not_the_servers(scratch_database, tmp_path):
+    """A 30 KB workbook whose two cells lie a million rows and a hundred columns apart made the reader allocate a
+    3.3 GB grid before it could say the file was no register (the far corner XFD1048576 asked for 550 GB). An
+    upload's import process now stops at REGISTER_IMPORT_MAX_MEMORY_BYTES, changing nothing."""
+    import openpyxl
+
+    path = tmp_path / "datausesregister_jan2025.xlsx"
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Agreements"
+    workbook.active["A1"] = "Reference"
+    workbook.active.cell(row=1_048_576, column=100, value=1)
+    for name in ("Datasets", "DataReleases"):
+        workbook.create_sheet(name)["A1"] = "Reference"
+    workbook.save(path)
+    assert path.stat().st_size < 100_000
+    before = counts(scratch_database)
+    script = CREATE_RUN.format(name=path.name, path=path, size=path.stat().st_size)
+    run_id = manage("shell", "--no-imports", "-c", script, database_url=scratch_database).stdout.split()[-1]
+
+    command = [sys.executable, "manage.py", "import_register", "--run", run_id]
+    limit = {"REGISTER_IMPORT_MAX_MEMORY_BYTES": str(1024**3), "DATABASE_URL": scratch_database}
+    measured = subprocess.run(
+        [sys.executable, "-c", MEASURED, *command],
+        cwd=ROOT,
+        env={**os.environ, **limit},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    returncode, peak_kb = (int(word) for word in measured.stdout.split())
+    assert returncode != 0, measured.stderr
+    assert peak_kb < 700_000, f"the import process peaked at {peak_kb / 1e6:.1f} GB"  # 3.3 GB without the limit
+    assert counts(scratch_database) == before | {"ImportRun": before["ImportRun"] + 1}

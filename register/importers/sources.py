@@ -8,7 +8,10 @@ Sheets are read row by row so that memory stays flat.
 
 import csv
 import sys
+import zipfile
 from pathlib import Path
+
+from django.conf import settings
 
 from register.importers.errors import RegisterFileError
 
@@ -55,9 +58,30 @@ def open_register_file(path, label=None):
         raise RegisterFileError(f"cannot read the file: {error.strerror or error}", file=label) from error
     if size == 0:
         raise RegisterFileError("the file is empty", file=label)
+    if head.startswith(ZIP_MAGIC):
+        _check_unpacked_size(path, label)
     if head.startswith(ZIP_MAGIC) or head.startswith(OLE_MAGIC):
         return _open_workbook(path, label)
     return _open_csv(path, label, head)
+
+
+def _check_unpacked_size(path, label):
+    """Refuse a zipped workbook (xlsx, ods) that would unpack to more than REGISTER_UNPACKED_MAX_BYTES: a zip bomb
+    (a few MB that inflate to gigabytes of sheet XML) would take gigabytes of memory to read. The sizes are read
+    from the zip's directory, before anything is unpacked. A file whose directory cannot be read is left to the
+    reader, which says what is wrong with it."""
+    limit = settings.REGISTER_UNPACKED_MAX_BYTES
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return
+    if unpacked > limit:
+        raise RegisterFileError(
+            f"unpacked, this workbook would be {unpacked / 1e6:,.0f} MB of data, more than the {limit / 1e6:,.0f} MB "
+            "a register file may unpack to (the full monthly register unpacks to about 140 MB): it is not read",
+            file=label,
+        )
 
 
 def _open_workbook(path, label):

@@ -10,11 +10,12 @@ the result on it.
 import sys
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from register.import_timings import StageClock
 from register.importers.errors import RegisterFileError
-from register.importing import execute_run, import_register_file
+from register.importing import execute_run, import_register_file, limit_memory
 
 
 class ProgressBar:
@@ -64,6 +65,7 @@ class Command(BaseCommand):
         self, *args, file=None, edition=None, dry_run=False, run=None, timings=False, withdraw_many=False, **options
     ):
         if run is not None:
+            limit_memory(settings.REGISTER_IMPORT_MAX_MEMORY_BYTES)  # this is an upload's own process
             result = execute_run(run)
             self.stdout.write(f"Import run {run}: {result.get_status_display()}")
             if result.error:
