@@ -205,6 +205,23 @@ def test_skipped_rows_are_listed_with_their_row_numbers(tmp_path):
     assert Edition.objects.get().summary["skipped"] == report.skipped
 
 
+@pytest.mark.parametrize("reference", ["NIC-777/../../admin", "DARS-NIC-100009-3DED9/changes", "NIC-779..1"])
+def test_a_reference_that_would_make_a_misleading_address_is_skipped_and_listed(tmp_path, reference):
+    """References make addresses (/agreements/<reference>/): one with a slash or ".." linked to /admin/ once a
+    browser resolved it, or shadowed another agreement's changes page. The register's own have neither."""
+    register = small_register()
+    sheets = register.sheets()
+    name, rows = sheets[0]
+    column = next(index for index, header in enumerate(rows[0]) if "Reference" in header)
+    rows.append(list(rows[1]))
+    rows[-1][column] = reference
+    path = tmp_path / "datausesregister_oct2025.xlsx"
+    write_workbook(path, sheets)
+    report = import_register_file(path)
+    assert {"sheet": name, "row": len(rows), "reason": f"not a reference: {reference!r}"} in report.skipped
+    assert AgreementVersion.objects.count() == register.counts["versions"]  # the row copied is not one more
+
+
 def test_listeners_hear_which_agreements_an_import_touched(tmp_path, django_capture_on_commit_callbacks, announcements):
     heard = announcements
     with django_capture_on_commit_callbacks(execute=True):

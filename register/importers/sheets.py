@@ -77,7 +77,10 @@ PURPOSES = [
     Column("yielded_benefits", ("Yielded Benefits",), expected=False),
 ]
 
-_REFERENCE_SHAPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-/]*$")
+# Letters, digits and - _ . as references are written (DARS-NIC-00574-V2H1F-v5.2, GPCENSUS); never "/" or "..":
+# a reference makes an address (/agreements/<reference>/), and those would point elsewhere once a browser resolved
+# them ("NIC-777/../../admin" is /admin/; "…/changes" another agreement's changes page).
+_REFERENCE_SHAPE = re.compile(r"^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 
 def narrative(value):
