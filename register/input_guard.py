@@ -1,5 +1,7 @@
 """Refuse, with a clear 400, addresses no page of the site can answer: those carrying a NUL character, and those
-with more query parameters than Django reads (DATA_UPLOAD_MAX_NUMBER_FIELDS).
+with more query parameters than Django reads (DATA_UPLOAD_MAX_NUMBER_FIELDS); and, with a 413, a request whose body
+says it is larger than the largest register file an upload may be (REGISTER_UPLOAD_MAX_BYTES), before a byte of it
+is read: Django would otherwise write all of it to a temporary file before anything refused it.
 
 A NUL (`%00`) in the path or in a query parameter can never match anything in the register, and PostgreSQL
 refuses it outright in a query, which would turn a lookup into a server error. Too many parameters make Django
@@ -15,6 +17,15 @@ from django.shortcuts import render
 from register import downloads
 
 NUL = "\x00"
+FORM_ALLOWANCE = 1_000_000  # an upload form's other fields and multipart boundaries, beside its file
+
+
+def declared_length(request):
+    """The body's length as the request declares it (0 when it declares none, or nonsense)."""
+    try:
+        return max(0, int(request.META.get("CONTENT_LENGTH") or 0))
+    except ValueError:
+        return 0
 
 
 def problem_with(request):
@@ -41,6 +52,14 @@ class InputGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        declared = declared_length(request)
+        limit = settings.REGISTER_UPLOAD_MAX_BYTES + FORM_ALLOWANCE
+        if declared > limit:
+            message = (
+                f"The request is {declared / 1e6:,.0f} MB: this site accepts at most "
+                f"{settings.REGISTER_UPLOAD_MAX_BYTES / 1e6:,.0f} MB, the largest register file an upload may be."
+            )
+            return render(request, "413.html", {"problem": message}, status=413)
         problem = problem_with(request)
         if problem is None:
             return self.get_response(request)

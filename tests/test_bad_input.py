@@ -169,3 +169,29 @@ def test_a_form_without_its_csrf_token_gets_the_sites_own_page_saying_nothing_ch
     assert "Nothing was changed." in text
     assert "DEBUG" not in text
     assert "<style" not in response.content.decode()
+
+
+class Unreadable:
+    """A request body that must not be read."""
+
+    def read(self, *args):
+        raise AssertionError("the body was read")
+
+    readline = read
+
+
+@pytest.mark.parametrize("url_name", ["admin:login", "admin:register_importrun_upload", "register:home"])
+def test_a_body_larger_than_any_upload_is_refused_before_it_is_read(client, db, url_name):
+    """An anonymous 300 MB POST to the sign-in page was written in full to /tmp before the CSRF check refused it."""
+    declared = django_settings.REGISTER_UPLOAD_MAX_BYTES * 3
+    response = client.generic(
+        "POST",
+        reverse(url_name),
+        content_type="multipart/form-data; boundary=x",
+        CONTENT_LENGTH=str(declared),
+        **{"wsgi.input": Unreadable()},
+    )
+    assert response.status_code == 413
+    text = re.sub(r"\s+", " ", response.content.decode())
+    assert f"The request is {declared / 1e6:,.0f} MB: this site accepts at most 100 MB" in text
+    assert "Nothing was read, and nothing was changed." in text
