@@ -194,6 +194,19 @@ def test_csv_files_of_each_sheet_import(tmp_path):
     assert all(edition.is_synthetic for edition in Edition.objects.all())
 
 
+def test_control_characters_in_cells_are_dropped_tabs_and_line_breaks_kept(tmp_path):
+    """A workbook's escapes (_x0000_, _x000B_) became real NULs and vertical tabs, served raw in pages and CSVs; on
+    PostgreSQL a NUL fails the whole import."""
+    sheets = small_register().sheets()
+    _, rows = sheets[0]
+    title_at = next(i for i, name in enumerate(rows[0]) if name.strip().lower() == "application title")
+    rows[1][title_at] = "Hip_x0000_ fractures_x000B_ in\tolder_x001F_ people\nof_x007F_ Leeds"
+    path = tmp_path / "datausesregister_oct2025.xlsx"
+    write_workbook(path, sheets)
+    run(path)
+    assert AgreementVersion.objects.filter(title="Hip fractures in\tolder people\nof Leeds").exists()
+
+
 def test_skipped_rows_are_listed_with_their_row_numbers(tmp_path):
     register = small_register()
     sheets = dict(register.sheets())

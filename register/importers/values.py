@@ -56,7 +56,13 @@ def text(value):
         return value.date().isoformat() if value.time() == datetime.time() else value.isoformat(sep=" ")
     if isinstance(value, datetime.date):
         return value.isoformat()
-    return str(value).strip()
+    written = str(value).strip()
+    return _CONTROL.sub("", written) if _CONTROL.search(written) else written
+
+
+# Control characters other than tab and line endings: a workbook's escapes (_x0000_, _x000B_) make them real, and
+# they are no text (PostgreSQL refuses a NUL outright; a page or a CSV would carry them raw).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _year(digits):
