@@ -258,6 +258,9 @@ PERMISSIONS_POLICY = {
 # Login throttling (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for one user name from one address,
 # that pair is locked for AXES_COOLOFF_TIME (each further failure restarts it). Keyed on the pair, so a stranger
 # cannot lock a curator out from elsewhere. `manage.py axes_reset_username NAME` unlocks early.
+# Where signing in leads when no safe `next` address was given (an off-site one is refused): the admin's index, not
+# Django's /accounts/profile/, which this site does not have.
+LOGIN_REDIRECT_URL = "admin:index"
 AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("DJANGO_LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -49,6 +49,13 @@ def test_the_sign_in_page_has_one_heading_and_says_when_it_failed(client, staff,
     assert "<title>Error:" in failed.content.decode()
 
 
+@pytest.mark.parametrize("next_address", ["https://evil.example/", "//evil.example/", ""])
+def test_signing_in_with_no_safe_next_address_leads_to_the_admin_not_off_site(client, staff, login_url, next_address):
+    response = client.post(login_url, {"username": "curator", "password": PASSWORD, "next": next_address})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:index")  # was /accounts/profile/, a 404, for a refused one
+
+
 def test_sign_in_is_locked_after_five_failures_even_with_the_right_password(client, staff, login_url, settings):
     assert settings.AXES_FAILURE_LIMIT == 5
     for attempt in range(1, 5):
