@@ -78,6 +78,7 @@ class OrganisationDirectory:
         parts = [f"Name: “{self.typed}”"] if self.typed else []
         parts += [f"Type: {label}" for label in chosen]
         parts += [f"Starting with {cleaned['letter']}"] if cleaned.get("letter") else []
+        parts += ["holding an agreement"] if cleaned.get("holds") else []
         title = "Organisations" + (f" ({'; '.join(parts)})" if parts else "")
         if self.page is not None and self.page.paginator.num_pages > 1:
             title += f", page {self.page.number} of {self.page.paginator.num_pages}"

@@ -24,7 +24,7 @@ from register.models import (
     OrganisationAlias,
 )
 from register.names import name_key
-from register.queries import gathered_organisation_ids, held_by
+from register.queries import gathered_organisation_ids, held_by, holds_an_agreement
 
 DATE_FORMAT_MESSAGE = "Enter a date as YYYY-MM-DD, for example 2024-04-01."
 SORTS = {
@@ -44,6 +44,7 @@ DEFAULT_SORT = "-start"
 PAGE_SIZES = [10, 25, 50, 100]
 DEFAULT_PAGE_SIZE = 25
 ROLES = [("applicant", "Applicant"), ("controller", "Data controller")]
+HOLDING = [("yes", "Only those holding an agreement themselves")]
 
 
 class OrganisationField(forms.CharField):
@@ -330,10 +331,18 @@ class OrganisationListFilter(CountsWithoutOne, django_filters.FilterSet):
     letter = LetterFilter(
         label="Starting with", choices=[(letter, letter) for letter in LETTERS], method="filter_letter"
     )
+    holds = django_filters.ChoiceFilter(
+        label="Holding an agreement", choices=HOLDING, method="filter_holds", empty_label="Any"
+    )
 
     class Meta:
         model = Organisation
         fields = []
+
+    def filter_holds(self, queryset, name, value):
+        """Those the register names on an agreement themselves, as the home page counts them (not through the
+        bodies they gather)."""
+        return queryset.filter(holds_an_agreement())
 
     def filter_search(self, queryset, name, value):
         return queryset.filter(pk__in=search.matching_organisations(value))

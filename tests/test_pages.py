@@ -449,6 +449,23 @@ def test_the_organisation_list_counts_types_and_gathered_holdings(client, regist
     assert f'href="{listing.csv_url}"' in response.content.decode().replace("&amp;", "&")
 
 
+def test_the_home_pages_count_of_holders_links_to_a_list_of_just_as_many(client, register):
+    """The home page said "7 organisations holding them" and linked to a list of every organisation the site knows
+    (hundreds: the ICB reference data)."""
+    home = client.get(reverse("register:home"))
+    holders = home.context["headline"].organisations
+    link = re.search(r'<a href="([^"]+)">organisations?</a> holding them', home.content.decode())[1]
+    listed = client.get(link.replace("&amp;", "&"))
+    assert listed.context["list"].total == holders < Organisation.objects.count()
+    assert "Organisations (holding an agreement)" in listed.content.decode()
+    assert 'id="id_holds" name="holds" value="yes" checked' in listed.content.decode()
+    letters = {link.letter: link.url for link in listed.context["list"].letters}
+    assert "holds=yes" in letters["B"]  # the other ways through the list keep it
+    assert "holds=yes" in listed.context["list"].csv_url
+    csv_rows = b"".join(client.get(listed.context["list"].csv_url).streaming_content).decode().strip().splitlines()
+    assert len(csv_rows) - 1 == holders
+
+
 @pytest.mark.parametrize("typed", ["\x08", "!?", "  -  "])
 def test_the_organisation_list_finds_nothing_for_a_search_with_no_words(client, register, typed):
     # A search that cleans down to no words once matched with a text NULL, which PostgreSQL refused to compare
