@@ -29,6 +29,19 @@ repeat them). One document per agreement, not per version, because the list show
 grouping, and a search over 1,900 documents is cheaper than over 5,500. Per organisation: its name, every
 spelling, its ODS code, and the names of the bodies it replaced (old names).
 
+PostgreSQL forgets where words are in long texts: a tsvector keeps at most 255 positions of a word and none past
+16,383, and the register's narratives reach 16,000 words and use "data" or "health" hundreds of times. Words are
+never dropped, only their positions, so a word is still found, but a phrase (which needs its words side by side)
+was missed late in a long document. So PostgreSQL also indexes each agreement's texts in stretches (table
+register_search_stretch; "passages" are what the list shows): each text apart, as FTS5 reads each column apart, cut
+into stretches of at most STRETCH_WORDS words in which no word is used more than MOST_USES times, each overlapping
+the next by STRETCH_OVERLAP words. That overlap is the most words a phrase typed in the search box can have (a
+word and a space each, within MAX_QUERY_LENGTH), so every phrase lies whole in some stretch. A phrase (or a prefix
+of several words) matches an agreement when one of its stretches has it; single words are looked up in the whole
+document as before, which also still ranks every result. The stretches are a second table rather than phrases
+being checked in the stored texts: the texts leave out titles and references, and reading them all is what the GIN
+indexes avoid.
+
 The index holds nothing of its own: `rebuild()` derives it from register content (the `register_changed` receiver
 calls it with the agreements that changed; `manage.py rebuild_search_index` rebuilds everything).
 """
@@ -37,6 +50,7 @@ import json
 import logging
 import re
 import time
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -57,6 +71,9 @@ MAX_PREFIXES = 3  # each expands to every word it starts: on PostgreSQL ranking 
 SHORTEST_PREFIX = 2
 BOOLEAN_WORDS = {"AND", "NOT"}  # typed in capitals, operators; in lower case, words ("or" is "or" in any case)
 PASSAGE_SECONDS = 2.0  # PostgreSQL's ts_headline over a page of 100 long documents takes about 1 s
+STRETCH_WORDS = 1_000  # far below PostgreSQL's 16,383 positions, even if it cut some words in two
+MOST_USES = 255  # the positions a tsvector keeps of one word
+STRETCH_OVERLAP = MAX_QUERY_LENGTH // 2  # the most words a phrase can have: each takes a letter and a space
 
 _WORD = re.compile(r"[^\W_]+")
 _QUERY_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
@@ -213,6 +230,25 @@ def words(text):
     return " ".join(_WORD.findall(text or ""))
 
 
+def stretches(text_words):
+    """A text's words (a list) in the overlapping stretches PostgreSQL indexes for phrases (see the module's
+    docstring). A stretch ends at STRETCH_WORDS words, or before a word's use beyond MOST_USES; the next starts
+    STRETCH_OVERLAP words before that end, which always moves on, as a stretch cut short has MOST_USES words."""
+    start = 0
+    while start < len(text_words):
+        end, uses = start, Counter()
+        while end < len(text_words) and end - start < STRETCH_WORDS:
+            word = text_words[end].casefold()
+            if uses[word] == MOST_USES:
+                break
+            uses[word] += 1
+            end += 1
+        yield text_words[start:end]
+        if end == len(text_words):
+            return
+        start = end - STRETCH_OVERLAP
+
+
 def _reference_words(*references):
     return " ".join(" ".join(_WORD.findall(reference)) for reference in references if reference)
 
@@ -335,7 +371,8 @@ class _SQLite:
 
 class _Postgres:
     """A tsvector per agreement (titles and references weighted A, organisations B, narrative D), ranked by ts_rank;
-    the texts are kept beside it for ts_headline's passages."""
+    the texts are kept beside it for ts_headline's passages. Phrases are found in the agreement's stretches (see the
+    module's docstring)."""
 
     HEADLINE = (
         f'StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=15, MaxFragments=1, FragmentDelimiter=" … "'
@@ -350,28 +387,77 @@ class _Postgres:
         text = " or ".join(term.forms) if len(term.words) == 1 else '"' + " ".join(term.words) + '"'
         return "websearch_to_tsquery('simple', %s)", [text]
 
-    def tsquery(self, query):
+    @staticmethod
+    def _words_of(term):
+        """A term's words in any order: what the whole document is sure to have when a stretch has the term (its
+        phrase may be past the positions the document keeps)."""
+        if len(term.words) == 1:
+            return _Postgres._term(term)
+        words = " & ".join(f"'{word}'" for word in term.words)
+        return "to_tsquery('simple', %s)", [words + ":*" if term.prefix else words]
+
+    @staticmethod
+    def _tsquery(groups, excluded, term_sql):
+        """Groups ANDed, each its terms ORed, then none of the excluded terms: one tsquery, each term by term_sql."""
         sql, params = [], []
-        for group in query.groups:
-            parts = [self._term(term) for term in group]
+        for group in groups:
+            parts = [term_sql(term) for term in group]
             sql.append("(" + " || ".join(part for part, _ in parts) + ")")
             params += [value for _, values in parts for value in values]
         expression = " && ".join(sql)
-        if query.excluded:
-            parts = [self._term(term) for term in query.excluded]
+        if excluded:
+            parts = [term_sql(term) for term in excluded]
             expression = f"({expression}) && !!(" + " || ".join(part for part, _ in parts) + ")"
             params += [value for _, values in parts for value in values]
         return expression, params
 
+    def tsquery(self, query):
+        """The query as one tsquery, phrases and all: what ranks the results and marks their passages."""
+        return self._tsquery(query.groups, query.excluded, self._term)
+
+    def words_tsquery(self, query):
+        """A tsquery every agreement the query finds matches, through the GIN index: its phrases as their words in
+        any order, its excluded phrases left out (the document may have a phrase without its positions). Those
+        phrases are then checked in the stretches (`phrase_conditions`)."""
+        return self._tsquery(query.groups, [term for term in query.excluded if len(term.words) == 1], self._words_of)
+
+    def _found(self, term):
+        """A condition on a row of register_search_agreement: the term is in that agreement."""
+        expression, params = self._term(term)
+        if len(term.words) == 1:
+            return f"document @@ {expression}", params
+        return (
+            "agreement_id IN (SELECT stretch.agreement_id FROM register_search_stretch AS stretch "
+            f"WHERE stretch.document @@ {expression})"
+        ), params
+
+    def phrase_conditions(self, query):
+        """SQL conditions that, with `words_tsquery`, find what the query finds: each group with a phrase, its terms
+        ORed, and no excluded phrase. Groups of single words are settled by `words_tsquery` already."""
+        sql, params = [], []
+        for group in query.groups:
+            if any(len(term.words) > 1 for term in group):
+                parts = [self._found(term) for term in group]
+                sql.append("(" + " OR ".join(part for part, _ in parts) + ")")
+                params += [value for _, values in parts for value in values]
+        parts = [self._found(term) for term in query.excluded if len(term.words) > 1]
+        if parts:
+            sql.append("NOT (" + " OR ".join(part for part, _ in parts) + ")")
+            params += [value for _, values in parts for value in values]
+        return sql, params
+
     def rank_agreements(self, query):
         expression, params = self.tsquery(query)
+        words, words_params = self.words_tsquery(query)
+        conditions, condition_params = self.phrase_conditions(query)
         sql = (
             "SELECT agreement_id FROM register_search_agreement "
-            f"CROSS JOIN (SELECT {expression} AS q) AS query WHERE document @@ q "
+            f"CROSS JOIN (SELECT {expression} AS q, {words} AS words) AS query "
+            f"WHERE {' AND '.join(['document @@ words', *conditions])} "
             "ORDER BY ts_rank(document, q) DESC, agreement_id"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(sql, params + words_params + condition_params)
             return [row[0] for row in cursor.fetchall()]
 
     @contextmanager
@@ -399,10 +485,11 @@ class _Postgres:
 
     def clear_agreements(self, agreement_ids):
         with connection.cursor() as cursor:
-            if agreement_ids is None:
-                cursor.execute("TRUNCATE register_search_agreement")
-            else:
-                cursor.execute("DELETE FROM register_search_agreement WHERE agreement_id = ANY(%s)", [agreement_ids])
+            for table in ("register_search_agreement", "register_search_stretch"):
+                if agreement_ids is None:
+                    cursor.execute(f"TRUNCATE {table}")
+                else:
+                    cursor.execute(f"DELETE FROM {table} WHERE agreement_id = ANY(%s)", [agreement_ids])
 
     def insert_agreements(self, documents):
         with connection.cursor() as cursor:
@@ -419,6 +506,15 @@ class _Postgres:
                         *(words(text) for text in (d.title, d.reference, d.organisations, " ".join(d.narrative))),
                     )
                     for d in documents
+                ],
+            )
+            cursor.executemany(
+                "INSERT INTO register_search_stretch (agreement_id, document) VALUES (%s, to_tsvector('simple', %s))",
+                [
+                    (d.agreement_id, " ".join(stretch))
+                    for d in documents
+                    for text in (d.title, d.reference, d.organisations, *d.narrative)
+                    for stretch in stretches(words(text).split())
                 ],
             )
 

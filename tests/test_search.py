@@ -3,6 +3,7 @@ PostgreSQL DATABASE_URL to test the tsvector index): what it finds, how it ranks
 index kept current by the register_changed receiver."""
 
 import re
+from collections import Counter
 
 import pytest
 from django.db import OperationalError, connection
@@ -81,6 +82,107 @@ def test_a_prefix_finds_words_that_start_with_it(register):
 def test_or_and_exclusion(register):
     assert sorted(found("invoice or cohort")) == ["DARS-NIC-121849-W0T5C", "DARS-NIC-393658-D0V9N"]
     assert found("hip -oxford") == ["DARS-NIC-00574-V2H1F"]
+
+
+def filler(count):
+    """`count` different words: none is repeated, so they only push the words after them further in."""
+    return " ".join(f"w{number}" for number in range(count))
+
+
+@pytest.fixture
+def long_narratives(register):
+    """Phrases where a tsvector no longer has their words' positions: past a word's 256th use, past the 16,383rd
+    word, and past both (real narratives reach 16,000 words, and use "data" hundreds of times)."""
+    factories.agreement(
+        "DARS-NIC-100001-AAAAA",
+        title="Wellbeing survey",
+        applicant="UNIVERSITY OF LEEDS",
+        texts={"objectives": "Mental wellbeing. " * 300 + "Outcomes in mental health services."},
+    )
+    factories.agreement(
+        "DARS-NIC-100002-BBBBB",
+        title="Service evaluation",
+        applicant="UNIVERSITY OF YORK",
+        texts={"objectives": filler(17_000) + " Outcomes in mental health services."},
+    )
+    factories.agreement(
+        "DARS-NIC-100003-CCCCC",
+        title="Cohort linkage",
+        applicant="UNIVERSITY OF HULL",
+        texts={"expected_outputs": "data " * 17_000 + "A data sharing agreement with mental health trusts."},
+    )
+    factories.index()
+
+
+def test_a_phrase_is_found_past_the_256th_use_of_its_words(long_narratives):
+    assert "DARS-NIC-100001-AAAAA" in found('"mental health"')
+    assert found('"health services"') == ["DARS-NIC-100001-AAAAA", "DARS-NIC-100002-BBBBB"]
+
+
+def test_a_phrase_is_found_past_the_16383rd_word(long_narratives):
+    assert "DARS-NIC-100002-BBBBB" in found('"mental health"')
+    assert found('"w16999 outcomes in"') == ["DARS-NIC-100002-BBBBB"]
+
+
+def test_a_phrase_or_prefix_is_found_however_long_and_repetitive_the_narrative(client, long_narratives):
+    assert found('"data sharing agreement"') == ["DARS-NIC-100003-CCCCC"]
+    assert found("data-shar*") == ["DARS-NIC-100003-CCCCC"]
+    assert found('"sharing data"') == []
+    response = client.get(reverse("register:agreements"), {"q": '"mental health"'})
+    listed = [row.agreement.reference for row in response.context["list"].rows]
+    assert sorted(listed) == ["DARS-NIC-100001-AAAAA", "DARS-NIC-100002-BBBBB", "DARS-NIC-100003-CCCCC"]
+
+
+def test_phrases_late_in_long_narratives_keep_or_and_exclusion(long_narratives):
+    assert sorted(found('"mental health" -leeds')) == ["DARS-NIC-100002-BBBBB", "DARS-NIC-100003-CCCCC"]
+    assert sorted(found('"data sharing agreement" or "hip fractures" -york')) == [
+        "DARS-NIC-00574-V2H1F",
+        "DARS-NIC-100003-CCCCC",
+    ]
+    assert found('invoice or "mental health" trusts') == ["DARS-NIC-100003-CCCCC"]
+    assert sorted(found('"health services" or invoice')) == [
+        "DARS-NIC-100001-AAAAA",
+        "DARS-NIC-100002-BBBBB",
+        "DARS-NIC-121849-W0T5C",
+    ]
+    assert found('outcomes -"mental health"') == ["DARS-NIC-393658-D0V9N"]
+    assert found('-"mental health" -"hip fractures" -invoice') == ["DARS-NIC-393658-D0V9N", "GPCENSUS"]
+
+
+def test_stretches_hold_every_phrase_the_search_box_allows_and_no_word_past_what_a_tsvector_keeps():
+    text = ("data " * 600 + filler(2_500) + " data" * 300).split()
+    cut = list(search.stretches(text))
+    assert all(len(stretch) <= search.STRETCH_WORDS for stretch in cut)
+    assert all(max(Counter(stretch).values()) <= search.MOST_USES for stretch in cut)
+    longest = search.STRETCH_OVERLAP
+    for typed in ['"' + "a " * search.MAX_QUERY_LENGTH + '"', "a-" * search.MAX_QUERY_LENGTH + "*"]:
+        assert len(search.parse(typed).groups[0][0].words) <= longest
+    joined = [f" {' '.join(stretch)} " for stretch in cut]
+    for start in range(len(text) - longest + 1):
+        phrase = f" {' '.join(text[start : start + longest])} "
+        assert any(phrase in stretch for stretch in joined), start
+    assert list(search.stretches([])) == []
+
+
+def test_the_stretches_follow_an_announced_change(long_narratives, django_capture_on_commit_callbacks):
+    version = AgreementVersion.objects.get(agreement__reference="DARS-NIC-100003-CCCCC")
+    version.expected_outputs = "data " * 17_000 + "A data access agreement."
+    version.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        announce({version.agreement_id})
+    assert found('"data sharing agreement"') == []
+    assert found('"data access agreement"') == ["DARS-NIC-100003-CCCCC"]
+
+
+def test_a_phrase_does_not_run_from_one_text_into_the_next(register):
+    """As FTS5 reads each text (column) apart, a phrase is found within one text only, on either database."""
+    factories.agreement(
+        "DARS-NIC-100004-DDDDD",
+        texts={"objectives": "A survey of road safety near a zebra", "processing_activities": "Crossing the data."},
+    )
+    factories.index()
+    assert found('"zebra crossing"') == []
+    assert found('"near a zebra"') == found('"crossing the data"') == ["DARS-NIC-100004-DDDDD"]
 
 
 @pytest.mark.parametrize(
