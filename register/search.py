@@ -33,14 +33,16 @@ PostgreSQL forgets where words are in long texts: a tsvector keeps at most 255 p
 16,383, and the register's narratives reach 16,000 words and use "data" or "health" hundreds of times. Words are
 never dropped, only their positions, so a word is still found, but a phrase (which needs its words side by side)
 was missed late in a long document. So PostgreSQL also indexes each agreement's texts in stretches (table
-register_search_stretch; "passages" are what the list shows): each text apart, as FTS5 reads each column apart, cut
+register_search_stretch; "passages" are what the list shows): each text apart, as FTS5 reads each column apart (so
+a phrase never runs from one text into the next, on either database; it did in PostgreSQL's document), cut
 into stretches of at most STRETCH_WORDS words in which no word is used more than MOST_USES times, each overlapping
 the next by STRETCH_OVERLAP words. That overlap is the most words a phrase typed in the search box can have (a
 word and a space each, within MAX_QUERY_LENGTH), so every phrase lies whole in some stretch. A phrase (or a prefix
 of several words) matches an agreement when one of its stretches has it; single words are looked up in the whole
 document as before, which also still ranks every result. The stretches are a second table rather than phrases
 being checked in the stored texts: the texts leave out titles and references, and reading them all is what the GIN
-indexes avoid.
+indexes avoid. Passages still come from ts_headline over the stored texts, which marks phrases by reading the text
+itself, except past the 16,383rd word of one text: a result found only there is listed without a passage.
 
 The index holds nothing of its own: `rebuild()` derives it from register content (the `register_changed` receiver
 calls it with the agreements that changed; `manage.py rebuild_search_index` rebuilds everything).

@@ -117,6 +117,9 @@ def long_narratives(register):
 def test_a_phrase_is_found_past_the_256th_use_of_its_words(long_narratives):
     assert "DARS-NIC-100001-AAAAA" in found('"mental health"')
     assert found('"health services"') == ["DARS-NIC-100001-AAAAA", "DARS-NIC-100002-BBBBB"]
+    query = search.parse('"health services"')
+    (passage,) = search.passages(query, [Agreement.objects.get(reference="DARS-NIC-100001-AAAAA").pk]).values()
+    assert " ".join(re.findall(f"{search.MARK_START}(.*?){search.MARK_END}", passage.text)) == "health services"
 
 
 def test_a_phrase_is_found_past_the_16383rd_word(long_narratives):
