@@ -534,7 +534,9 @@ class _Postgres:
         sql = (
             "SELECT organisation_id FROM register_search_organisation "
             "CROSS JOIN (SELECT to_tsquery('simple', %s) AS q) AS query "
-            "WHERE document @@ q ORDER BY ts_rank(document, q) DESC, organisation_id"
+            # Normalised by the document's length (1: divided by 1 + its log), as FTS5's bm25 is: a sub-ICB location
+            # names "Manchester" over and over in its old names, and outranked NHS Manchester CCG for "manchester".
+            "WHERE document @@ q ORDER BY ts_rank(document, q, 1) DESC, organisation_id"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, [self.organisation_tsquery(words)])

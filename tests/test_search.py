@@ -440,6 +440,17 @@ def test_organisation_search_tolerates_how_names_are_written(db, typed, expected
     assert expected in organisations(typed)
 
 
+def test_organisation_search_puts_the_short_names_that_fit_before_the_bodies_that_repeat_the_word(db):
+    """On PostgreSQL the eleven Greater Manchester bodies (whose old names repeat "Manchester") came before NHS
+    Manchester CCG and the University of Manchester; SQLite's bm25 put those two first."""
+    factories.organisation("NHS Manchester CCG", kind=Organisation.Kind.CCG)
+    factories.organisation("THE UNIVERSITY OF MANCHESTER", kind=Organisation.Kind.UNIVERSITY)
+    factories.index()
+    found = organisations("manchester")
+    assert len(found) > 5
+    assert sorted(found[:2]) == ["NHS Manchester CCG", "THE UNIVERSITY OF MANCHESTER"]
+
+
 def test_organisation_search_finds_a_body_by_its_old_name_and_its_spellings(db):
     factories.organisation("St John’s Hospice", spellings=["ST JOHNS HOSPICE"])
     factories.index()
