@@ -4,15 +4,12 @@ today's date (a citation's "accessed"; the page cache keeps a page for its day o
 from django.conf import settings
 from django.utils import timezone
 
-from register.models import Edition
+from register.queries import newest_edition
 
 
 def site(request):
     return {
-        "latest_edition": Edition.objects.exclude(register=Edition.Register.SEED)
-        .order_by(*Edition.NEWEST_FIRST)
-        .first()
-        or Edition.objects.order_by("-imported_at").first(),
+        "latest_edition": newest_edition(),
         "official_register_url": settings.OFFICIAL_REGISTER_URL,
         "today": timezone.localdate(),
     }

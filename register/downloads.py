@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from register.models import Agreement, AgreementFacet, VersionController
+from register.queries import newest_edition
 from register.text import NARRATIVE_FIELDS
 
 CHUNK = 200
@@ -87,7 +88,9 @@ def stream_csv(columns, rows, filename):
 
 def stream_json(columns, rows, filename, about):
     def chunks():
-        header = {**about, "fields": [{"name": c.name, "description": c.description} for c in columns]}
+        newest = newest_edition()
+        made = {"newest_edition": newest.code if newest else None, "made": timezone.localdate().isoformat()}
+        header = {**about, **made, "fields": [{"name": c.name, "description": c.description} for c in columns]}
         yield json.dumps(header, ensure_ascii=False)[:-1] + ', "rows": [\n'
         first = True
         for row in rows:

@@ -251,6 +251,12 @@ def find_agreement(reference):
     return agreement, agreement.reference == reference  # an address with spaces around it redirects too
 
 
+def newest_edition():
+    """The newest register edition loaded (the seed's page only where nothing else is), or None."""
+    registers = Edition.objects.exclude(register=Edition.Register.SEED).order_by(*Edition.NEWEST_FIRST)
+    return registers.first() or Edition.objects.order_by("-imported_at").first()
+
+
 def editions_counted(agreements):
     """The editions that listed any version of `agreements` (ids or a queryset of them), oldest first, each only
     as far as a page's citation needs it: the register it belongs to (register.citations.page_citation)."""

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from register import downloads
 from register.downloads import AGREEMENT_COLUMNS, safe_cell
-from register.models import Agreement, Organisation
+from register.models import Agreement, Edition, Organisation
 from tests import factories
 
 HES_APC = "hospital-episode-statistics-admitted-patient-care-hes-apc"
@@ -112,6 +112,9 @@ def test_json_has_its_fields_described_and_values_as_they_are(client, register):
     assert [field["name"] for field in data["fields"]] == [column.name for column in AGREEMENT_COLUMNS]
     assert all(field["description"] for field in data["fields"])
     assert data["query"] == {"commercial": "yes"}
+    # what it was counted over, and when: the register changes every month
+    assert data["newest_edition"] == Edition.objects.order_by("-month").first().code
+    assert data["made"] == timezone.localdate().isoformat()
     (row,) = data["rows"]
     assert row["reference"] == "DARS-NIC-200002-BBBBB"
     assert row["commercial"] is True
