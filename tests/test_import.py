@@ -16,6 +16,7 @@ from register import actions, loader, synthetic
 from register.contents import listed_content
 from register.import_timings import StageClock
 from register.importers.errors import RegisterFileError
+from register.importers.organisations import guess_kind
 from register.importing import import_register_file
 from register.models import (
     Agreement,
@@ -762,3 +763,22 @@ def test_a_dataset_use_a_curator_renamed_or_noted_keeps_its_correction_when_the_
     assert (uses[1].dataset_name, uses[-1].notes) == ("A name a curator corrected", "Asked the applicant about this")
     assert f"{reference} no longer names {a_row[1]!r}; kept, as a curator edited it" in report.warnings
     assert {"field": "dataset_name", "id": use_b.pk, "register": b_row[1]}.items() <= report.disagreements[0].items()
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("NATIONAL INSTITUTE FOR HEALTH AND CARE EXCELLENCE (NICE)", "government"),  # was a research institute
+        ("HMRC", "government"),
+        ("NATIONAL AUDIT OFFICE", "government"),
+        ("HEALTH AND SAFETY EXECUTIVE", "government"),
+        ("MCKINSEY & COMPANY", "company"),
+        ("THE UNIVERSITY OF MANCHESTER", "university"),
+        ("INSTITUTE OF CANCER RESEARCH", "university"),
+        ("IQVIA LTD", "company"),
+        ("NHS Greater Manchester ICB - 00T", "sub-icb"),
+        ("OLIVER WYMAN", "other"),  # nothing in the name says which: a curator sets it
+    ],
+)
+def test_an_organisations_kind_is_read_from_its_name(name, kind):
+    assert guess_kind(name) == kind

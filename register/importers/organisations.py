@@ -89,6 +89,14 @@ _KIND_BY_NAME = [
     ("ccg", re.compile(r"\bCCG$|CLINICAL COMMISSIONING GROUP", re.IGNORECASE)),
     ("csu", re.compile(r"COMMISSIONING SUPPORT UNIT|\bCSU\b", re.IGNORECASE)),
     ("trust", re.compile(r"\bNHS (FOUNDATION )?TRUST\b|\bFOUNDATION TRUST$", re.IGNORECASE)),
+    # Public bodies whose names would otherwise read as an institute's, or as nothing in particular.
+    (
+        "government",
+        re.compile(
+            r"^NATIONAL INSTITUTE FOR HEALTH AND CARE|^HMRC$|^NATIONAL AUDIT OFFICE|^HEALTH AND SAFETY EXECUTIVE",
+            re.IGNORECASE,
+        ),
+    ),
     ("university", re.compile(r"\bUNIVERSITY\b|\bCOLLEGE\b|\bINSTITUTE\b|SCHOOL OF|\bACADEMY\b", re.IGNORECASE)),
     (
         "local-authority",
@@ -102,7 +110,7 @@ _KIND_BY_NAME = [
             re.IGNORECASE,
         ),
     ),
-    ("company", re.compile(r"\b(LIMITED|LTD|PLC|LLP|INC|LLC|GMBH|CORPORATION|AG|BV)\b\.?", re.IGNORECASE)),
+    ("company", re.compile(r"\b(LIMITED|LTD|PLC|LLP|INC|LLC|GMBH|CORPORATION|AG|BV)\b\.?|& COMPANY$", re.IGNORECASE)),
     ("charity", re.compile(r"\bCHARITY\b|\bSOCIETY\b|\bFOUNDATION\b|\bTRUST$|\bASSOCIATION\b", re.IGNORECASE)),
 ]
 
