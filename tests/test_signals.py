@@ -441,7 +441,8 @@ def test_organisation_icb_and_dataset_pages_show_their_signals(client, flagged, 
     council = page_text(client.get(Organisation.objects.get(slug="leeds-city-council").get_absolute_url()))
     assert "Signals on these agreements" not in council
     dataset = flagged["two"].latest_version.dataset_uses.get().dataset
-    with django_assert_max_num_queries(13):  # one read more since 2026-12-01: names that may be the same dataset
+    # Two reads more since 2026-12-01: names that may be the same dataset, and the registers its citation names.
+    with django_assert_max_num_queries(14):
         page = client.get(dataset.get_absolute_url())
     text = page_text(page)
     assert "Signals about this dataset" in text
