@@ -1,19 +1,23 @@
 """PostgreSQL's phrase index: each agreement's searchable words again, in overlapping stretches short enough that
-every word keeps its position (a tsvector keeps at most 256 positions of a word and none past 16,383, so phrases
+every word keeps its position (a tsvector keeps at most 255 positions of a word and none past 16,383, so phrases
 late in a long narrative went unfound). See register.search's docstring. SQLite's FTS5 has no such limit and needs
 nothing here.
 
 The table is filled at once where agreements are indexed already, with the current indexing code (the index is
 derived data: `manage.py rebuild_search_index` refills it the same way); a site migrated without it would find no
 phrase until its next rebuild.
+
+The table may exist already: a backup from before this migration, restored over a newer database, leaves it behind
+(pg_restore --clean drops only what the dump holds), with the replaced database's stretches in it; `migrate` then
+runs this migration again. So it is made only where missing, and emptied before it is filled.
 """
 
 from django.db import migrations
 
 STRETCH_TABLE = [
-    "CREATE TABLE register_search_stretch (agreement_id bigint NOT NULL, document tsvector NOT NULL)",
-    "CREATE INDEX register_search_stretch_agreement ON register_search_stretch (agreement_id)",
-    "CREATE INDEX register_search_stretch_document ON register_search_stretch USING gin (document)",
+    "CREATE TABLE IF NOT EXISTS register_search_stretch (agreement_id bigint NOT NULL, document tsvector NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS register_search_stretch_agreement ON register_search_stretch (agreement_id)",
+    "CREATE INDEX IF NOT EXISTS register_search_stretch_document ON register_search_stretch USING gin (document)",
 ]
 
 
@@ -22,6 +26,7 @@ def create_stretch_table(apps, schema_editor):
         return
     for statement in STRETCH_TABLE:
         schema_editor.execute(statement)
+    schema_editor.execute("TRUNCATE register_search_stretch")
     if apps.get_model("register", "Agreement").objects.exists():
         from register import search
 
