@@ -123,21 +123,18 @@ def file_name(kind, query):
     """A download's file name: what it holds and the day it was made, so that several downloads keep apart in a
     folder and say when they were taken (agreements_organisation-nhs-bolton_files-yes_2026-12-01).
 
-    Where the words cannot tell two queries apart (cut short, or a value a slug loses: `-cancer` leaves cancer
-    out, `sort=-files` is the reverse of `files`, quotes, non-Latin letters), a digest of the whole query follows
-    them (agreements_q-cancer_1f0c2a9e_2026-12-01), so different queries never share a name."""
-    given = {name: str(value) for name, value in query.items() if value}
-    full = "_".join(slugify(f"{name} {value}") for name, value in given.items())
+    The parameters are named in alphabetical order, so one query has one name however its address orders them.
+    Where the words cannot tell two queries apart (cut short, or a value that is not a slug already: `-cancer`
+    leaves cancer out, `sort=-files` is the reverse of `files`, `NOT` in capitals is an operator and `long-term` a
+    phrase, quotes, non-Latin letters), a digest of the whole query follows them (agreements_q-cancer_1f0c2a9e_...),
+    so different queries never share a name."""
+    given = sorted((name, str(value)) for name, value in query.items() if value)
+    full = "_".join(slugify(f"{name} {value}") for name, value in given)
     described = full[:NAME_QUERY_AT_MOST].rstrip("-_")
-    lossless = described == full and all(_slug_keeps(value) for value in given.values())
-    digest = "" if lossless else hashlib.sha256(urlencode(sorted(given.items())).encode()).hexdigest()
+    lossless = described == full and all(slugify(value) == value for _, value in given)
+    digest = "" if lossless else hashlib.sha256(urlencode(given).encode()).hexdigest()
     parts = (kind, described, digest[:NAME_DIGEST_LENGTH], timezone.localdate().isoformat())
     return "_".join(part for part in parts if part)
-
-
-def _slug_keeps(value):
-    """Whether a slug of `value` says all it does (case and spaces aside)."""
-    return slugify(value) == "-".join(value.lower().split())
 
 
 def applied_query(data, filterset):

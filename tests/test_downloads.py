@@ -212,7 +212,7 @@ def test_a_download_is_named_for_what_it_holds_and_the_day_it_was_made(client, r
     query = {"q": "<b>x</b>", "files": "yes", "organisation": "nhs-greater-manchester-integrated-care-board"}
     filtered = client.get(reverse("register:agreements-json"), {**query, "per_page": "10"})
     name = re.search(r'filename="(.*)"', filtered["Content-Disposition"])[1]
-    assert name.startswith("agreements_q-bxb_files-yes_organisation-nhs-greater-manchester")
+    assert name.startswith("agreements_files-yes_organisation-nhs-greater-manchester-integrated")  # A to Z
     assert name.endswith(f"_{today}.json")
     digest = 1 + downloads.NAME_DIGEST_LENGTH  # the words are cut short: a digest tells the query apart
     assert len(name) == len("agreements_") + downloads.NAME_QUERY_AT_MOST + digest + len(f"_{today}.json")
@@ -229,6 +229,8 @@ def test_a_download_is_named_for_what_it_holds_and_the_day_it_was_made(client, r
         ({"organisation": "nhs-greater-manchester-integrated-care-board", "role": "applicant"},
          {"organisation": "nhs-greater-manchester-integrated-care-board", "role": "controller"}),  # past 60 letters
         ({"q": "日本"}, {"q": "中国"}),
+        ({"q": "cancer NOT diabetes"}, {"q": "cancer not diabetes"}),  # an operator, and a word
+        ({"q": "long-term"}, {"q": "long term"}),  # a phrase, and two words
     ],
 )  # fmt: skip
 def test_different_queries_download_under_different_names(client, register, one, other):
@@ -240,7 +242,8 @@ def test_different_queries_download_under_different_names(client, register, one,
     assert re.fullmatch(r"[a-z0-9_.-]+", name(other))
 
 
-def test_a_query_its_words_describe_whole_is_named_by_them_alone(client, register):
+def test_a_query_its_words_describe_whole_is_named_by_them_alone_in_any_order(client, register):
     today = timezone.localdate().isoformat()
-    response = client.get(reverse("register:agreements-csv"), {"files": "yes", "organisation": "NHS Bolton CCG"})
-    assert f'filename="agreements_files-yes_organisation-nhs-bolton-ccg_{today}.csv"' in response["Content-Disposition"]
+    named = f'filename="agreements_files-yes_organisation-nhs-bolton-ccg_{today}.csv"'
+    for query in ("files=yes&organisation=nhs-bolton-ccg", "organisation=nhs-bolton-ccg&files=yes"):
+        assert named in client.get(reverse("register:agreements-csv") + "?" + query)["Content-Disposition"]
