@@ -12,7 +12,7 @@ import re
 
 import django_filters
 from django import forms
-from django.db.models import Case, Max, Q, When
+from django.db.models import Case, F, Max, Q, When
 from django.db.models.functions import Substr, Upper
 
 from register import addresses, facets, search
@@ -63,9 +63,19 @@ class OrganisationField(forms.CharField):
         found = (
             Organisation.objects.filter(Q(slug=slug) | Q(pk__in=spelled) | Q(name__iexact=text.strip())).first()
             or Organisation.objects.filter(former_slugs__slug=slug).first()  # a page's former address
-            or Organisation.objects.filter(ods_code__iexact=text.strip()).exclude(ods_code="").first()
+            or self.found_by_code(text.strip())
         )
         return found or self.found_by_words(text)
+
+    @staticmethod
+    def found_by_code(code):
+        """The organisation holding an ODS code now: a sub-ICB location kept its CCG's code (00T is NHS Bolton
+        CCG's and NHS Greater Manchester ICB - 00T's), and gathers that CCG's agreements too; else one that no body
+        replaced."""
+        coded = Organisation.objects.filter(ods_code__iexact=code).exclude(ods_code="")
+        return coded.order_by(
+            Case(When(kind=Organisation.Kind.SUB_ICB, then=0), default=1), F("successor").asc(nulls_first=True), "pk"
+        ).first()
 
     def found_by_words(self, text):
         """The one organisation whose names the words of `text` start (an exact fit wins over longer names)."""

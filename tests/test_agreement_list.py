@@ -271,6 +271,9 @@ def test_hostile_query_strings_get_a_clear_message_never_a_500(client, register,
 def test_an_organisation_is_found_by_its_ods_code_in_any_case(client, register):
     Organisation.objects.filter(slug=GM_ICB).update(ods_code="QOP")
     assert listed(client, organisation="qop") == refs(1, 2, 3)
+    # A sub-ICB location kept its CCG's code: the code names the body holding it now, which gathers the CCG's too.
+    Organisation.objects.filter(slug__in=["nhs-bolton-ccg", "nhs-greater-manchester-icb-00t"]).update(ods_code="00T")
+    assert listed(client, organisation="00t") == refs(1, 2)
 
 
 def test_downloads_and_feeds_ignore_page_settings(client, register):
