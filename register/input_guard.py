@@ -1,7 +1,7 @@
 """Refuse, with a clear 400, addresses no page of the site can answer: those carrying a NUL character, and those
 with more query parameters than Django reads (DATA_UPLOAD_MAX_NUMBER_FIELDS); and, with a 413, a request whose body
-says it is larger than the largest register file an upload may be (REGISTER_UPLOAD_MAX_BYTES), before a byte of it
-is read: Django would otherwise write all of it to a temporary file before anything refused it.
+says it is larger than the largest register file an upload may be (REGISTER_UPLOAD_MAX_BYTES, and FORM_ALLOWANCE for
+the form around it), before a byte of it is read: Django would otherwise write all of it to a temporary file before anything refused it.
 
 A NUL (`%00`) in the path or in a query parameter can never match anything in the register, and PostgreSQL
 refuses it outright in a query, which would turn a lookup into a server error. Too many parameters make Django
@@ -55,8 +55,9 @@ class InputGuardMiddleware:
         declared = declared_length(request)
         limit = settings.REGISTER_UPLOAD_MAX_BYTES + FORM_ALLOWANCE
         if declared > limit:
+            size = f"{round(declared / 1e6):,} MB" if declared < 10**15 else "more than a billion MB"
             message = (
-                f"The request is {declared / 1e6:,.0f} MB: this site accepts at most "
+                f"The request is {size}: this site accepts at most "
                 f"{settings.REGISTER_UPLOAD_MAX_BYTES / 1e6:,.0f} MB, the largest register file an upload may be."
             )
             return render(request, "413.html", {"problem": message}, status=413)
