@@ -36,16 +36,18 @@ def get(queryset, slug):
     found = queryset.filter(slug=slug).first()
     if found is not None:
         return found
-    if slug != slug.lower() and queryset.filter(slug=slug.lower()).exists():
-        raise Moved(slug.lower())  # an address typed or copied in capitals, as agreements' references may be
-    moved_to = slug_now(queryset.model, slug.lower())
+    written_otherwise = queryset.filter(slug__iexact=slug).values_list("slug", flat=True).first()
+    if written_otherwise is not None:
+        raise Moved(written_otherwise)  # typed or copied in other capitals, as agreements' references may be
+    moved_to = slug_now(queryset.model, slug)
     if moved_to is None:
         raise Http404(f"No {queryset.model._meta.verbose_name} has the address “{slug}”.")
     raise Moved(moved_to)
 
 
 def slug_now(model, former):
-    """The slug now of the organisation or dataset (`model`) whose page had the slug `former`, or None."""
+    """The slug now of the organisation or dataset (`model`) whose page had the slug `former` (as written, else in
+    any capitals), or None."""
     relation = model.former_slugs.rel  # OrganisationFormerSlug.organisation, DatasetFormerSlug.dataset
-    formers = relation.related_model.objects.filter(slug=former)
-    return formers.values_list(f"{relation.field.name}__slug", flat=True).first()
+    formers = relation.related_model.objects.values_list(f"{relation.field.name}__slug", flat=True)
+    return formers.filter(slug=former).first() or formers.filter(slug__iexact=former).first()

@@ -196,11 +196,11 @@ class AgreementFilterForm(forms.Form):
         return cleaned
 
     def _moved(self, cleaned, code, value):
-        """Whether `value` is a dataset's former address (a curator merged or renamed it): the list then filters by
-        the dataset now, so saved and shared links keep their meaning."""
+        """Whether `value` is a dataset's former address (a curator merged or renamed it), or its address in
+        capitals: the list then filters by the dataset now, so saved and shared links keep their meaning."""
         if code != "dataset":
             return False
-        now = addresses.slug_now(Dataset, value)
+        now = addresses.slug_now(Dataset, value) or value.lower()
         label = now and AgreementFacet.objects.filter(facet=code, value=now).values_list("label", flat=True).first()
         if not label:
             return False

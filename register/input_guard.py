@@ -1,7 +1,8 @@
 """Refuse, with a clear 400, addresses no page of the site can answer: those carrying a NUL character, and those
 with more query parameters than Django reads (DATA_UPLOAD_MAX_NUMBER_FIELDS); and, with a 413, a request whose body
 says it is larger than the largest register file an upload may be (REGISTER_UPLOAD_MAX_BYTES, and FORM_ALLOWANCE for
-the form around it), before a byte of it is read: Django would otherwise write all of it to a temporary file before anything refused it.
+the form around it), before a byte of it is read: Django would otherwise write all of it to a temporary file
+before anything refused it.
 
 A NUL (`%00`) in the path or in a query parameter can never match anything in the register, and PostgreSQL
 refuses it outright in a query, which would turn a lookup into a server error. Too many parameters make Django

@@ -197,7 +197,6 @@ def test_a_body_larger_than_any_upload_is_refused_before_it_is_read(client, db, 
     assert "Nothing was read, and nothing was changed." in text
 
 
-
 def test_a_body_length_too_large_to_be_a_number_of_bytes_gets_the_same_413(client, db):
     """400 nines: formatting it as megabytes overflowed, a 500."""
     response = client.get(reverse("register:home"), CONTENT_LENGTH="9" * 400, **{"wsgi.input": Unreadable()})

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from register import actions
 from register.importing import import_register_file
 from register.models import Agreement, AgreementVersion, Edition, FileRelease, Organisation
 from tests.conftest import SEED_PAGE
@@ -167,11 +168,26 @@ def test_organisation_with_nothing_says_none_recorded(client, db):
     assert "none recorded in the loaded data" in page_text(response)
 
 
-def test_an_organisation_address_in_capitals_leads_to_its_page(client, seed_data):
+def test_an_organisation_address_in_capitals_leads_to_its_page(client, seed_data, curator):
     response = client.get(reverse("register:organisation", args=["NHS-Bolton-CCG"]) + "?role=applicant")
     assert response.status_code == 301
     assert response["Location"] == reverse("register:organisation", args=["nhs-bolton-ccg"]) + "?role=applicant"
     assert client.get(reverse("register:organisation", args=["NO-SUCH-BODY"])).status_code == 404
+    # and a former address, or an address a curator wrote in capitals, in any capitals
+    bolton = Organisation.objects.get(slug="nhs-bolton-ccg")
+    for slug in ("NHS-Bolton-X", "nhs-bolton-y"):
+        bolton.slug = slug
+        actions.save_curated(bolton, curator, ["slug"])
+    for typed in ("NHS-Bolton-X", "nhs-bolton-x", "NHS-BOLTON-CCG"):
+        moved = client.get(reverse("register:organisation", args=[typed]))
+        assert moved["Location"] == reverse("register:organisation", args=["nhs-bolton-y"]), typed
+    bolton.slug = "NHS-Bolton-Z"
+    actions.save_curated(bolton, curator, ["slug"])
+    assert client.get(reverse("register:organisation", args=["nhs-bolton-z"]))["Location"] == bolton.get_absolute_url()
+    dataset = client.get(reverse("register:agreements"), {"dataset": "SUS-For-Commissioners"})
+    assert dataset.status_code == 200
+    lower = client.get(reverse("register:agreements"), {"dataset": "sus-for-commissioners"})
+    assert dataset.context["list"].total == lower.context["list"].total > 0
 
 
 def test_unknown_organisation_is_a_404_page(client, db):
