@@ -70,3 +70,28 @@ def test_the_phrase_index_migration_copes_with_a_table_a_restored_backup_left_be
     stale, found = map(int, manage("shell", "--no-imports", "-c", PHRASE, database_url=scratch_database).stdout.split())
     assert stale == 0
     assert found > 0  # the seed agreements' phrases, found in stretches of their own
+
+
+KINDS_BEFORE = """
+from register.models import Organisation
+NICE = "NATIONAL INSTITUTE FOR HEALTH AND CARE EXCELLENCE (NICE)"
+Organisation.objects.create(name=NICE, slug="nice", kind="university")
+Organisation.objects.create(name="HMRC", slug="hmrc", kind="other", curated_fields=["kind"])
+Organisation.objects.create(name="OLIVER WYMAN", slug="oliver-wyman", kind="company")
+"""
+KINDS = """
+from register.models import Organisation
+print(" ".join(Organisation.objects.get(slug=slug).kind for slug in ("nice", "hmrc", "oliver-wyman")))
+"""
+
+
+def test_organisations_loaded_before_the_kind_rules_take_the_kinds_their_names_give(scratch_database):
+    manage("migrate", "register", "0012", "--no-input", database_url=scratch_database)
+    manage("shell", "--no-imports", "-c", KINDS_BEFORE, database_url=scratch_database)
+    manage("migrate", "--no-input", database_url=scratch_database)
+    # NICE is a government body now; a kind a curator set stays; a kind the name cannot tell stays too
+    assert manage("shell", "--no-imports", "-c", KINDS, database_url=scratch_database).stdout.split() == [
+        "government",
+        "other",
+        "company",
+    ]

@@ -93,7 +93,8 @@ _KIND_BY_NAME = [
     (
         "government",
         re.compile(
-            r"^NATIONAL INSTITUTE FOR HEALTH AND CARE|^HMRC$|^NATIONAL AUDIT OFFICE|^HEALTH AND SAFETY EXECUTIVE",
+            r"^NATIONAL INSTITUTE FOR HEALTH AND CARE|^HMRC\b|"
+            r"^(THE )?NATIONAL AUDIT OFFICE|^(THE )?HEALTH AND SAFETY EXECUTIVE",
             re.IGNORECASE,
         ),
     ),
@@ -110,7 +111,10 @@ _KIND_BY_NAME = [
             re.IGNORECASE,
         ),
     ),
-    ("company", re.compile(r"\b(LIMITED|LTD|PLC|LLP|INC|LLC|GMBH|CORPORATION|AG|BV)\b\.?|& COMPANY$", re.IGNORECASE)),
+    (
+        "company",
+        re.compile(r"\b(LIMITED|LTD|PLC|LLP|INC|LLC|GMBH|CORPORATION|AG|BV)\b\.?|(&|\bAND) COMPANY$", re.IGNORECASE),
+    ),
     ("charity", re.compile(r"\bCHARITY\b|\bSOCIETY\b|\bFOUNDATION\b|\bTRUST$|\bASSOCIATION\b", re.IGNORECASE)),
 ]
 
