@@ -80,8 +80,8 @@ class OrganisationField(forms.CharField):
     def found_by_words(self, text):
         """The one organisation whose names the words of `text` start (an exact fit wins over longer names)."""
         fits = list(Organisation.objects.filter(pk__in=search.matching_organisations(text)).order_by("name"))
-        words = search.organisation_words(text)
-        exact = [organisation for organisation in fits if search.organisation_words(organisation.name) == words]
+        words = _naming_words(text)
+        exact = [organisation for organisation in fits if _naming_words(organisation.name) == words]
         if len(exact) == 1 or len(fits) == 1:
             return (exact or fits)[0]
         if not fits:
@@ -98,6 +98,14 @@ class OrganisationField(forms.CharField):
             code="ambiguous_organisation",
             params={"text": text, "count": len(fits), "names": names, "more": more},
         )
+
+
+def _naming_words(name):
+    """The words that name an organisation, in any order: "oxford university" fits UNIVERSITY OF OXFORD exactly."""
+    return set(search.organisation_words(name)) - LINKING_WORDS
+
+
+LINKING_WORDS = {"of", "the", "and", "for"}
 
 
 class OrganisationFilter(django_filters.Filter):

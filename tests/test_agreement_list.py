@@ -82,6 +82,7 @@ def register(db):
         dsa_end=None,
         editions=[october],
     )
+    factories.organisation("OXFORD UNIVERSITY HOSPITALS NHS FOUNDATION TRUST", kind="trust")
     assert november.code == "2025-11"
     factories.index()
 
@@ -124,6 +125,7 @@ def test_the_list_shows_every_agreement_with_a_count(client, register):
         ({"organisation": "nhs-bolton-ccg"}, (2,)),
         ({"organisation": "Bolton CCG"}, (2,)),  # words that fit one organisation only ("NHS" left out)
         ({"organisation": "oxford university"}, (3,)),  # in any order
+        ({"organisation": "university oxford"}, (3,)),  # beside a longer name with the same words: the exact fit
         ({"organisation": "Greater Manchester Integrated Care Board"}, (1, 2, 3)),  # the exact fit, not 00T's
         ({"organisation_type": "academic"}, (3,)),
         ({"organisation_type": "clinical-commissioning-group-ccg"}, (2,)),  # upper case in the register

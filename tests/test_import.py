@@ -201,7 +201,7 @@ def test_control_characters_in_cells_are_dropped_tabs_and_line_breaks_kept(tmp_p
     sheets = small_register().sheets()
     _, rows = sheets[0]
     title_at = next(i for i, name in enumerate(rows[0]) if name.strip().lower() == "application title")
-    rows[1][title_at] = "Hip_x0000_ fractures_x000B_ in\tolder_x001F_ people\nof_x007F_ Leeds"
+    rows[1][title_at] = "Hip_x0000_ fractures_x000B_ in\tolder_x001F_ people\nof_x007F_ Leeds_x0085_ _x0000_"
     path = tmp_path / "datausesregister_oct2025.xlsx"
     write_workbook(path, sheets)
     run(path)

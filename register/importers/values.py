@@ -57,12 +57,12 @@ def text(value):
     if isinstance(value, datetime.date):
         return value.isoformat()
     written = str(value).strip()
-    return _CONTROL.sub("", written) if _CONTROL.search(written) else written
+    return _CONTROL.sub("", written).strip() if _CONTROL.search(written) else written
 
 
-# Control characters other than tab and line endings: a workbook's escapes (_x0000_, _x000B_) make them real, and
-# they are no text (PostgreSQL refuses a NUL outright; a page or a CSV would carry them raw).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters other than tab and line endings (C0, DEL and C1): a workbook's escapes (_x0000_, _x000B_) make
+# them real, and they are no text (PostgreSQL refuses a NUL outright; a page or a CSV would carry them raw).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def _year(digits):
