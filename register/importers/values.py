@@ -57,7 +57,9 @@ def text(value):
     if isinstance(value, datetime.date):
         return value.isoformat()
     written = str(value).strip()
-    return _CONTROL.sub("", written).strip() if _CONTROL.search(written) else written
+    if written.isprintable() or not _CONTROL.search(written):  # most cells: isprintable() is the cheaper test
+        return written
+    return _CONTROL.sub("", written).strip()
 
 
 # Control characters other than tab and line endings (C0, DEL and C1): a workbook's escapes (_x0000_, _x000B_) make
