@@ -45,6 +45,7 @@ PAGE_SIZES = [10, 25, 50, 100]
 DEFAULT_PAGE_SIZE = 25
 ROLES = [("applicant", "Applicant"), ("controller", "Data controller")]
 HOLDING = [("yes", "Only those holding an agreement themselves")]
+LINKING_WORDS = {"of", "the", "and", "for"}  # left out when words are matched to a name: "oxford university"
 
 
 class OrganisationField(forms.CharField):
@@ -103,9 +104,6 @@ class OrganisationField(forms.CharField):
 def _naming_words(name):
     """The words that name an organisation, in any order: "oxford university" fits UNIVERSITY OF OXFORD exactly."""
     return set(search.organisation_words(name)) - LINKING_WORDS
-
-
-LINKING_WORDS = {"of", "the", "and", "for"}
 
 
 class OrganisationFilter(django_filters.Filter):
