@@ -11,6 +11,7 @@ PostgreSQL's websearch_to_tsquery, plus prefixes:
     words          every word must appear, in the singular or the plural (case and punctuation do not matter)
     "a phrase"     the words together, in this order, exactly
     manch*         a prefix: finds Manchester; hospital* finds hospitals
+    "a phr"*       a phrase whose last word is a prefix
     a or b         either one
     -word          without it (NOT word, in capitals, too; AND in capitals is what a space means)
 A reference typed in any case, with or without its version or its DARS- prefix, finds its agreement first.
@@ -78,7 +79,7 @@ MOST_USES = 255  # the positions a tsvector keeps of one word
 STRETCH_OVERLAP = MAX_QUERY_LENGTH // 2  # the most words a phrase can have: each takes a letter and a space
 
 _WORD = re.compile(r"[^\W_]+")
-_QUERY_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+_QUERY_TOKEN = re.compile(r'(-?)"([^"]*)"?(\*?)|(\S+)')  # "a phrase"* : its last word a prefix
 # A possessive ending on a word typed alone: "king's" searches king (and kings), as "King's", "Kings" and "King"
 # are all written; a phrase in quotes keeps it, and finds what is written just so.
 _POSSESSIVE = re.compile(r"(?<=[^\W_])['’]s?$", re.IGNORECASE)
@@ -154,7 +155,7 @@ def parse(text):
     query, pending_or, pending_not, kept = Query(text), False, False, False
     short, beyond, prefixes_beyond, starred_phrases, operators = [], [], [], [], []
     for match in _QUERY_TOKEN.finditer(text):
-        negated, phrase, bare = match.groups()
+        negated, phrase, starred, bare = match.groups()
         if bare in BOOLEAN_WORDS:  # in capitals, as a search engine's syntax writes them: "cancer NOT diabetes"
             pending_not = bare == "NOT"
             operators.append(bare)
@@ -167,7 +168,7 @@ def parse(text):
             body = _POSSESSIVE.sub("", bare[1:] if negated else bare)
             term = Term(tuple(_WORD.findall(body.casefold())), prefix=body.endswith("*"))
         else:
-            term = Term(tuple(_WORD.findall(phrase.casefold())))
+            term = Term(tuple(_WORD.findall(phrase.casefold())), prefix=bool(starred))
             if "*" in phrase:
                 starred_phrases.append(match.group(0))
         negated, pending_not = negated or ("-" if pending_not else ""), False
@@ -207,7 +208,7 @@ def parse(text):
     if starred_phrases:
         query.notes.append(
             f"In {_quoted(starred_phrases)}, * was not a prefix: a phrase in quotes is searched as written, "
-            "without it. A prefix goes outside quotes: hospital*."
+            'without it. A prefix goes outside quotes: hospital*, or "hospital episode"* for a phrase.'
         )
     if operators:
         query.notes.append(

@@ -232,8 +232,16 @@ def test_a_star_inside_quotes_is_named_as_not_a_prefix(register):
     query = search.parse('"hip frac*"')
     assert query.notes == [
         'In “"hip frac*"”, * was not a prefix: a phrase in quotes is searched as written, without it. '
-        "A prefix goes outside quotes: hospital*."
+        'A prefix goes outside quotes: hospital*, or "hospital episode"* for a phrase.'
     ]
+
+
+def test_a_star_after_a_phrase_makes_its_last_word_a_prefix(register):
+    """ "mental heal"* dropped its star silently: the phrase was searched whole, for "heal"."""
+    assert found('"fracture of the hi"*') == ["DARS-NIC-393658-D0V9N"]
+    assert sorted(found('"hip fract"*')) == ["DARS-NIC-00574-V2H1F", "DARS-NIC-393658-D0V9N"]
+    assert found('"hip fract"') == []
+    assert search.parse('"hip fract"*').notes == []
 
 
 def test_titles_and_references_rank_above_narrative_mentions(register):
