@@ -138,8 +138,9 @@ def save_curated(obj, user, changed_fields, adding=False):
         _controllers_curated(obj.version_id, user)
     if hasattr(obj, "former_slugs"):
         if "slug" in before and before["slug"] != obj.slug:
-            _keep_address(obj, before["slug"])
-        _hold_address(obj)
+            _keep_address(obj, before["slug"])  # which holds its address now, too
+        else:
+            _hold_address(obj)
     changes = {name: [before.get(name), _plain(obj, name)] for name in changed_fields}
     if not adding and type(obj) in SPELLING_ROWS:
         moved = _rows_follow_spelling(obj, before)

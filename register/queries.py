@@ -441,6 +441,7 @@ class DatasetSummary:
     organisations: list  # Tally per applicant organisation (latest versions), most files first
     legal_bases: list  # Tally per legal basis
     opt_outs: list  # Tally per opt-out status of released files
+    agreement_ids: list  # of every recipient, most files first
 
     @property
     def recipients_shown(self):
@@ -513,6 +514,7 @@ def summarise_dataset(dataset):
         organisations=_tally(ordered, lambda pk, row: [applicants.get(pk, "Not stated")]),
         legal_bases=_tally(ordered, lambda pk, row: row.legal_bases.values()),
         opt_outs=_tally(ordered, lambda pk, row: row.opt_outs, files_of=lambda row, label: row.opt_outs[label]),
+        agreement_ids=[pk for pk, _ in ordered],
     )
 
 

@@ -517,7 +517,7 @@ class _Postgres:
                     (d.agreement_id, " ".join(stretch))
                     for d in documents
                     for text in (d.title, d.reference, d.organisations, *d.narrative)
-                    for stretch in stretches(words(text).split())
+                    for stretch in stretches(_WORD.findall(text or ""))
                 ],
             )
 

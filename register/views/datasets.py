@@ -3,7 +3,7 @@
 from django.shortcuts import render
 
 from register import addresses, directory, downloads, page_charts, queries
-from register.models import Agreement, Dataset
+from register.models import Dataset
 from register.signals import display as signal_display
 
 
@@ -22,7 +22,7 @@ def dataset_detail(request, slug):
         "page_url": request.build_absolute_uri(dataset.get_absolute_url()),
         "signals": signal_display.for_dataset(dataset),
         "twins": queries.possible_twins(dataset),
-        "cited_from": queries.editions_counted(Agreement.objects.filter(queries.naming_dataset(dataset.pk))),
+        "cited_from": queries.editions_counted(summary.agreement_ids),
         **page_charts.dataset_charts(summary),
     }
     return render(request, "register/dataset_detail.html", context)
