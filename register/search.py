@@ -195,6 +195,9 @@ def parse(text):
             kept = False
         else:
             into.append(item)
+    if pending_not:  # "cancer NOT": nothing after it to leave out (a later operator would have reset it)
+        operators.pop()
+        query.notes.append("Not searched: “NOT” at the end, as no term followed it to leave out.")
     if short:
         query.notes.append(
             f"Not searched: {_quoted(short)}. A word ending in * needs at least {SHORTEST_PREFIX} letters before it."

@@ -228,6 +228,16 @@ def test_not_and_and_in_capitals_are_read_as_a_search_engine_means_them(register
     assert "DARS-NIC-393658-D0V9N" in found("hip not oxford")  # in lower case, "not" is a word like any other
 
 
+def test_a_not_with_nothing_after_it_is_named_as_not_searched(register):
+    """A trailing NOT did nothing, yet the note said it left out the term after it."""
+    query = search.parse("hip NOT")
+    assert query.notes == ["Not searched: “NOT” at the end, as no term followed it to leave out."]
+    assert found("hip NOT") == found("hip")
+    notes = search.parse("hip NOT oxford NOT").notes
+    assert notes[0] == "Not searched: “NOT” at the end, as no term followed it to leave out."
+    assert "NOT leaves out the term after it" in notes[-1]  # the first NOT did
+
+
 def test_a_star_inside_quotes_is_named_as_not_a_prefix(register):
     query = search.parse('"hip frac*"')
     assert query.notes == [
