@@ -661,6 +661,24 @@ class DataVersion(models.Model):
         return f"Register content as of {self.changed_at:%Y-%m-%d %H:%M:%S %Z}"
 
 
+class LoadedFixture(models.Model):
+    """A fixture of the site's own data that is loaded once (the reference organisations): its row says it was.
+
+    Whether it was loaded cannot be read off the organisations themselves, as curators change them: a count of ICBs
+    with ODS codes dropped below the fixture's after a curator merged two ICBs, and the fixture was loaded again over
+    every curator's edit (register.management.commands.load_site_data).
+    """
+
+    name = models.CharField(max_length=100, unique=True, help_text="The fixture's name, as loaddata takes it.")
+    loaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "loaded fixture"
+
+    def __str__(self):
+        return f"{self.name}, loaded {self.loaded_at:%Y-%m-%d %H:%M:%S %Z}"
+
+
 class AgreementFacet(models.Model):
     """One value an agreement has for one filter of the agreement list: a dataset, a legal basis, an edition...
 

@@ -95,3 +95,28 @@ def test_organisations_loaded_before_the_kind_rules_take_the_kinds_their_names_g
         "other",
         "company",
     ]
+
+
+ICB_CODE_CLEARED = """
+from register.models import Organisation
+Organisation.objects.filter(slug="nhs-greater-manchester-integrated-care-board").update(ods_code="", notes="Kept")
+"""
+GREATER_MANCHESTER = """
+from register.models import Organisation
+icb = Organisation.objects.get(slug="nhs-greater-manchester-integrated-care-board")
+print(repr(icb.ods_code), icb.notes)
+"""
+
+
+def test_a_site_loaded_before_the_fixture_was_recorded_is_never_loaded_over(scratch_database):
+    """Migration 0014 records that the reference organisations were loaded: before it, "loaded" was read as 42 ICBs
+    with ODS codes, so one code a curator cleared made the next load_site_data load the fixture over every edit."""
+    manage("migrate", "register", "0013", "--no-input", database_url=scratch_database)
+    manage("shell", "--no-imports", "-c", ICB_CODE_CLEARED, database_url=scratch_database)
+    manage("migrate", "--no-input", database_url=scratch_database)
+    loading = manage("load_site_data", "--no-seed", database_url=scratch_database)
+    assert "Reference organisations: already loaded." in loading.stdout
+    assert manage("shell", "--no-imports", "-c", GREATER_MANCHESTER, database_url=scratch_database).stdout.split() == [
+        "''",
+        "Kept",
+    ]

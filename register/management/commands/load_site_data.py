@@ -1,7 +1,8 @@
 """Load the site's reference data (ICBs, sub-ICB locations, CCGs) and the seed agreements, each only once.
 
-Run by `make run` every time: a fixture already loaded is left alone, so curators' edits are never
-overwritten by reloading it. Fixtures load without announcing a change, so it then rebuilds the search index.
+Run by `make run` and by every deployment: a fixture already loaded is left alone, so curators' edits are never
+overwritten by reloading it (a LoadedFixture row records the reference organisations' loading; imports call
+`load_reference` too). Fixtures load without announcing a change, so it then rebuilds the search index.
 
 The seed is a demonstration for an empty site: its two agreements are real ones (by reference), so loading it over
 imported editions would overwrite what they say. Once any register file is imported it is never loaded.
@@ -9,21 +10,26 @@ imported editions would overwrite what they say. Once any register file is impor
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import transaction
 
 from register.events import announce
-from register.models import Agreement, Edition, Organisation
+from register.models import Agreement, Edition, LoadedFixture
 
-REFERENCE_ICB_COUNT = 42
+REFERENCE_FIXTURE = "nhs_organisations"
 
 
 def reference_loaded():
-    return Organisation.objects.filter(kind=Organisation.Kind.ICB).exclude(ods_code="").count() >= REFERENCE_ICB_COUNT
+    """Whether the reference organisations were loaded, as their LoadedFixture row says: once loaded, they are the
+    curators' (merged, renamed, noted), and loading the fixture again would overwrite every edit and undo merges."""
+    return LoadedFixture.objects.filter(name=REFERENCE_FIXTURE).exists()
 
 
 def load_reference(verbosity=1):
     if reference_loaded():
         return False
-    call_command("loaddata", "nhs_organisations", verbosity=verbosity)
+    with transaction.atomic():
+        call_command("loaddata", REFERENCE_FIXTURE, verbosity=verbosity)
+        LoadedFixture.objects.create(name=REFERENCE_FIXTURE)
     return True
 
 
