@@ -76,6 +76,12 @@ SQLITE_CACHE_KIB = 128 * 1024
 # A full listing may withdraw at most this share of the agreements the one before it listed, or this many
 # (Loader.check_withdrawals).
 MOST_WITHDRAWN = (0.5, 5)
+# Imported where `make run` loaded the seed (a development site), a register's figures count the seed's too.
+SEED_BESIDE = (
+    "This database also holds the seed, the demonstration `make run` loads on an empty site: its agreements, versions "
+    "and files are counted beside this register's on every page. For a site of register files only, import them into "
+    "a new database (README, Two commands)."
+)
 
 # The older quarterly register states only these about a version; it leaves the others alone.
 RELEASE_VERSION_FIELDS = ["applicant_name", *AgreementVersion.TEXT_FIELDS]
@@ -918,6 +924,8 @@ def load(
                 lists_all_agreements=contents.lists_all_agreements,
                 note=note or contents.note,
             )
+            if Edition.objects.filter(register=Edition.Register.SEED).exists():
+                report.warnings.append(SEED_BESIDE)
             loader = Loader(contents, edition, report, progress, withdraw_many=withdraw_many)
             loader.load_organisations()
             loader.load_datasets()

@@ -204,3 +204,17 @@ def test_base_layout_has_skip_link_and_licence_footer(client, seed_data):
     text = page_text(response)
     assert "Open Government Licence v3.0" in text
     assert "independent reformatting" in text
+
+
+@pytest.mark.django_db
+def test_an_import_beside_the_seed_says_the_seed_is_counted_too(seed_data, tmp_path):
+    """Imported onto the site `make run` gives, a register's figures silently counted the seed's 33 files too."""
+    report = import_register_file(write_register(small_register(agreements=3, files=6), tmp_path))
+    assert any("also holds the seed" in warning for warning in report.warnings)
+    assert "Note: This database also holds the seed" in "\n".join(report.lines())
+
+
+@pytest.mark.django_db
+def test_an_import_without_the_seed_says_nothing_of_it(tmp_path):
+    report = import_register_file(write_register(small_register(agreements=3, files=6), tmp_path))
+    assert not any("seed" in warning for warning in report.warnings)
