@@ -413,6 +413,11 @@ class Recipient:
     legal_bases: dict = field(default_factory=dict)  # key -> label
     access_methods: dict = field(default_factory=dict)
     opt_outs: dict = field(default_factory=dict)  # label -> files
+    basis_files: dict = field(default_factory=dict)  # legal basis key -> files released under it
+
+    def files_under(self, label):
+        """Files released under a legal basis (by its label), as each file's own row states its basis."""
+        return sum(files for key, files in self.basis_files.items() if self.legal_bases.get(key) == label)
 
     @property
     def legal_basis_list(self):
@@ -472,7 +477,9 @@ def summarise_dataset(dataset):
     """Who receives a dataset, how many files, under which legal bases, with what opt-out status. Five reads.
 
     Every agreement counts in the totals; only the rows shown are read as model instances (a common dataset is
-    named on hundreds of agreements).
+    named on hundreds of agreements). An agreement counts under every legal basis it or its files name for the
+    dataset; a basis's files are those released under it, as each file's row states its basis (a file under two
+    bases counts under both; a basis named only on the agreement has none).
     """
     recipients = defaultdict(Recipient)
     uses = DatasetUse.objects.filter(dataset=dataset).values_list("version__agreement_id", "legal_basis", "frequency")
@@ -488,6 +495,8 @@ def summarise_dataset(dataset):
         row = recipients[agreement_id]
         _note(row, basis, frequency)
         row.files += n
+        for key, _ in facets.keyed(basis, split=True):
+            row.basis_files[key] = row.basis_files.get(key, 0) + n
         label = facets.opt_outs(applied, text)[1] if applied is not None or text else "Not stated"
         row.opt_outs[label] = row.opt_outs.get(label, 0) + n
     applicants = {}
@@ -512,7 +521,7 @@ def summarise_dataset(dataset):
         recipients=rows,
         file_total=sum(row.files for row in rows),
         organisations=_tally(ordered, lambda pk, row: [applicants.get(pk, "Not stated")]),
-        legal_bases=_tally(ordered, lambda pk, row: row.legal_bases.values()),
+        legal_bases=_tally(ordered, lambda pk, row: row.legal_bases.values(), files_of=Recipient.files_under),
         opt_outs=_tally(ordered, lambda pk, row: row.opt_outs, files_of=lambda row, label: row.opt_outs[label]),
         agreement_ids=[pk for pk, _ in ordered],
     )
