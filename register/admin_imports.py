@@ -18,7 +18,7 @@ from django.urls import path, reverse
 from register.admin_base import ReadOnlyAdmin
 from register.editions import CODE, edition_from_name, future_month_problem
 from register.import_report import KINDS, OUTCOMES
-from register.importing import already_imported, create_run, process_gone, sha256_of, start_run
+from register.importing import UploadNotKept, already_imported, create_run, process_gone, sha256_of, start_run
 from register.models import ImportRun, VersionContent, VersionListing
 
 REFRESH_SECONDS = 3
@@ -125,15 +125,19 @@ class ImportRunAdmin(admin.ModelAdmin):
             raise PermissionDenied
         form = UploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
-            run = create_run(
-                request.user,
-                form.cleaned_data["file"],
-                edition_code=form.cleaned_data["edition"] or "",
-                dry_run=form.cleaned_data["dry_run"],
-                withdraw_many=form.cleaned_data["withdraw_many"],
-            )
-            start_run(run)
-            return redirect("admin:register_importrun_status", run_id=run.pk)
+            try:
+                run = create_run(
+                    request.user,
+                    form.cleaned_data["file"],
+                    edition_code=form.cleaned_data["edition"] or "",
+                    dry_run=form.cleaned_data["dry_run"],
+                    withdraw_many=form.cleaned_data["withdraw_many"],
+                )
+            except UploadNotKept as error:
+                form.add_error(None, str(error))
+            else:
+                start_run(run)
+                return redirect("admin:register_importrun_status", run_id=run.pk)
         context = {
             **self.admin_site.each_context(request),
             "title": "Import a register file",

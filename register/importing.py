@@ -11,12 +11,14 @@ import contextlib
 import hashlib
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
@@ -108,25 +110,41 @@ def upload_dir():
     return Path(settings.REGISTER_UPLOAD_DIR)
 
 
+class UploadNotKept(Exception):
+    """The server could not keep an uploaded file (its upload folder missing or not writable): nothing was recorded."""
+
+
 def create_run(user, upload, edition_code="", dry_run=False, withdraw_many=False):
     """Record an uploaded register file as an ImportRun and keep the file under REGISTER_UPLOAD_DIR/run-N/ (its
-    name made safe); the import itself starts with `start_run`."""
-    run = ImportRun.objects.create(
-        user=user,
-        original_name=upload.name[:255],
-        size=upload.size,
-        edition_code=edition_code,
-        dry_run=dry_run,
-        withdraw_many=withdraw_many,
-    )
-    folder = upload_dir() / f"run-{run.pk}"
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / (get_valid_filename(upload.name) or "register-file")
-    with target.open("wb") as handle:
-        for chunk in upload.chunks():
-            handle.write(chunk)
-    run.file_path = str(target)
-    run.save(update_fields=["file_path"])
+    name made safe); the import itself starts with `start_run`. Both or neither: a file that cannot be written
+    raises UploadNotKept, leaving no run behind (it would wait to start for ever) and no part of the file."""
+    try:
+        with transaction.atomic():
+            run = ImportRun.objects.create(
+                user=user,
+                original_name=upload.name[:255],
+                size=upload.size,
+                edition_code=edition_code,
+                dry_run=dry_run,
+                withdraw_many=withdraw_many,
+            )
+            folder = upload_dir() / f"run-{run.pk}"
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                target = folder / (get_valid_filename(upload.name) or "register-file")
+                with target.open("wb") as handle:
+                    for chunk in upload.chunks():
+                        handle.write(chunk)
+            except OSError:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise
+            run.file_path = str(target)
+            run.save(update_fields=["file_path"])
+    except OSError as error:
+        raise UploadNotKept(
+            f"The server could not keep the file in its upload folder ({error.strerror or error}): nothing was "
+            "imported. Its REGISTER_UPLOAD_DIR must exist and be writable by the site; tell whoever runs it."
+        ) from error
     return run
 
 

@@ -181,6 +181,20 @@ def test_a_file_over_the_size_limit_is_refused_with_a_clear_message(curator_clie
     assert not ImportRun.objects.exists()
 
 
+def test_an_upload_folder_the_site_cannot_write_is_a_clear_error_leaving_no_run(curator_client, settings, tmp_path):
+    """An upload folder the site could not write (a container's volume owned by root) answered 500 and left a run
+    "waiting to start" that refreshed for ever."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the upload folder's parent should be")
+    settings.REGISTER_UPLOAD_DIR = blocker / "uploads"
+    response = upload(curator_client, write_register(small_register(), tmp_path))
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "The server could not keep the file in its upload folder" in text
+    assert "REGISTER_UPLOAD_DIR must exist and be writable by the site" in text
+    assert not ImportRun.objects.exists()
+
+
 def test_the_edition_field_must_be_a_month(curator_client, tmp_path):
     response = upload(curator_client, write_register(small_register(), tmp_path), edition="November")
     assert "Write the edition as YYYY-MM" in page_text(response)
