@@ -34,9 +34,11 @@ WORKDIR /app
 # Code and static files belong to root: the process that serves them cannot change them.
 COPY . /app
 COPY --from=build /staticfiles /app/staticfiles
-RUN mkdir -p /app/var/backups && chown -R register:register /app/var
+# Every folder compose.yaml mounts a volume on exists here, owned by the site's user: a new named volume takes the
+# folder's owner from the image (a folder missing from it would be root's, and uploads would fail).
+RUN mkdir -p /app/var/backups /app/var/uploads && chown -R register:register /app/var
 USER register
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status != 200)"]
+    CMD ["python", "-c", "import os, sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '8000'), timeout=4).status != 200)"]
 CMD ["gunicorn", "--config", "gunicorn.conf.py", "config.wsgi:application"]

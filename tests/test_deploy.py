@@ -48,6 +48,17 @@ def test_the_dockerfile_is_multi_stage_pinned_and_unprivileged():
     assert dockerfile_cmd()[:3] == ["gunicorn", "--config", "gunicorn.conf.py"]
 
 
+def test_every_folder_compose_mounts_a_volume_on_is_made_for_the_sites_user_in_the_image():
+    """The uploads volume was mounted on a folder the image did not have: Docker makes such a volume root's, and the
+    site's user could not keep an uploaded file."""
+    mounts = re.findall(r"^\s*- \w+:(/app/\S+)", (ROOT / "compose.yaml").read_text(), flags=re.M)
+    assert "/app/var/uploads" in mounts
+    made = re.search(r"^RUN mkdir -p ([^&]+) && chown -R register:register /app/var$", DOCKERFILE, flags=re.M)
+    assert made, "one RUN makes the folders and gives /app/var to the site's user"
+    assert all(mount.startswith("/app/var/") for mount in mounts)
+    assert set(mounts) <= set(made[1].split())
+
+
 def test_gunicorn_takes_its_workers_from_the_cpu_count_and_logs_access_to_stdout():
     script = "import runpy; c = runpy.run_path('gunicorn.conf.py'); print(c['workers'], c['accesslog'], c['timeout'])"
     default = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, env={})
@@ -130,6 +141,14 @@ def test_the_dockerfile_command_serves_the_site_under_production_settings(served
     assert len(new_etags) == 1
     assert old_etag not in new_etags
     assert {fetch(port, AGREEMENT, **secure, **{"If-None-Match": etag})[0] for etag in list(new_etags) * 4} == {304}
+
+    # The image's health check asks the port the server was given (PORT), not always 8000.
+    check = json.loads(re.search(r"^\s+CMD (\[.*\])$", DOCKERFILE, flags=re.M)[1])
+    assert check[0] == "python"
+    check[0] = sys.executable  # the image's python
+    for given, healthy in ((port, 0), (serving.free_port(), 1)):
+        ran = subprocess.run(check, env={**os.environ, "PORT": str(given)}, capture_output=True, timeout=30)
+        assert ran.returncode == healthy, ran.stderr
 
     # The access log goes to stdout (here, the log file), one line per request.
     time.sleep(0.5)
