@@ -10,13 +10,24 @@ DEV_ENV := DJANGO_DEBUG=1
 # The first Python 3.12+ found: pyenv reads .python-version; otherwise python3.14 ... python3 on PATH.
 PYTHON ?= $(firstword $(foreach p,python3 python3.14 python3.13 python3.12,$(shell command -v $(p) >/dev/null 2>&1 && $(p) -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && echo $(p))))
 
-.PHONY: run test lint format install install-dev migrate fixtures import bench-import clean \
+.PHONY: help run test lint format install install-dev migrate fixtures import import-usage bench-import clean \
 	test-postgres backup restore bench-web bench-load bench-changes test-browser
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make run      create .venv, install, migrate, load the fixtures, serve http://$(HOST):$(PORT)/ (SQLite)"
+	@echo "make test     install what the tests need, lint, run the whole suite (make test-postgres: on PostgreSQL)"
+	@echo "make import FILE=path [EDITION=YYYY-MM] [DRY_RUN=1] [TIMINGS=1] [WITHDRAW_MANY=1]   import a register file"
+	@echo "make backup [BACKUP=path]   make restore BACKUP=path   back up or restore the database"
+	@echo "make bench-import   make bench-web   make bench-load   make bench-changes   benchmarks (README, Benchmark)"
+	@echo "make lint   make format   make test-browser   make clean (removes .venv: a new one on the next make run)"
 
 $(VENV)/.created:
 	@if [ -z "$(PYTHON)" ]; then \
 	  echo "error: this project needs Python 3.12 or newer, and none was found (tried python3, python3.14, python3.13, python3.12)." >&2; \
 	  echo "Install one (e.g. 'pyenv install 3.12') or run: make PYTHON=/path/to/python3.12 ..." >&2; exit 1; fi
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null || { \
+	  echo "error: this project needs Python 3.12 or newer; PYTHON=$(PYTHON) is $$($(PYTHON) --version 2>&1 || echo 'not a Python')." >&2; exit 1; }
 	@echo "Creating $(VENV) with $(PYTHON) ($$($(PYTHON) --version))"
 	$(PYTHON) -m venv $(VENV)
 	@touch $@
@@ -43,10 +54,12 @@ run: fixtures
 	@echo "Serving on http://$(HOST):$(PORT)/"
 	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
-# make import FILE=path/to/datausesregister_nov2025.xlsx [EDITION=2025-11] [DRY_RUN=1]
-import: migrate
-	@test -n "$(FILE)" || { echo "usage: make import FILE=path/to/register.xlsx [EDITION=YYYY-MM] [DRY_RUN=1] [TIMINGS=1]" >&2; exit 2; }
-	$(DEV_ENV) $(PY) manage.py import_register "$(FILE)" $(if $(EDITION),--edition $(EDITION)) $(if $(DRY_RUN),--dry-run) $(if $(TIMINGS),--timings)
+# make import FILE=path/to/datausesregister_nov2025.xlsx [EDITION=2025-11] [DRY_RUN=1] [TIMINGS=1] [WITHDRAW_MANY=1]
+import: import-usage migrate
+	$(DEV_ENV) $(PY) manage.py import_register "$(FILE)" $(if $(EDITION),--edition $(EDITION)) $(if $(DRY_RUN),--dry-run) $(if $(TIMINGS),--timings) $(if $(WITHDRAW_MANY),--withdraw-many)
+
+import-usage:
+	@test -n "$(FILE)" || { echo "usage: make import FILE=path/to/register.xlsx [EDITION=YYYY-MM] [DRY_RUN=1] [TIMINGS=1] [WITHDRAW_MANY=1]" >&2; exit 2; }
 
 # Full-size synthetic register (cached in var/bench/) imported into a fresh SQLite database: time, memory, read times,
 # and where the import's time went.

@@ -36,6 +36,8 @@ def test_production_refuses_to_start_without_a_secret_key_and_names_the_variable
     result = run_manage("check", DJANGO_ALLOWED_HOSTS="register.example.org")
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY is missing" in result.stderr
+    assert result.stderr.startswith("error: DJANGO_SECRET_KEY is missing")  # said at once, not after a traceback
+    assert "Traceback" not in result.stderr
 
 
 def test_production_refuses_a_weak_secret_key():
