@@ -283,6 +283,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # Django's own handlers (a console one in debug mode) printed every line a second time, as root prints it too.
+    "loggers": {"django": {"handlers": [], "propagate": True}},
 }
 
 # The site's own facts, shown in the footer and on /about/.

@@ -46,6 +46,14 @@ def test_production_refuses_a_weak_secret_key():
     assert "DJANGO_SECRET_KEY is too weak" in result.stderr
 
 
+def test_a_log_line_is_printed_once_in_development():
+    """Django's own console handler and the root's both printed it: every 404 and error twice under make run."""
+    script = "import logging; logging.getLogger('django.request').warning('Not Found: /nope/')"
+    result = run_manage("shell", "--no-imports", "-c", script, DJANGO_DEBUG="1")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("Not Found: /nope/") == 1
+
+
 def test_debug_mode_runs_without_a_secret_key():
     result = run_manage("check", DJANGO_DEBUG="1")
     assert result.returncode == 0, result.stderr
