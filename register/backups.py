@@ -91,8 +91,11 @@ def check(path):
     """Refuse a file that is not a backup this database can restore, saying what it is instead."""
     if engine() == "sqlite":
         try:
-            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as source:
+            source = sqlite3.connect(_read_only(path), uri=True)
+            try:
                 tables = {row[0] for row in source.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            finally:
+                source.close()
         except sqlite3.DatabaseError as error:
             raise BackupError(f"{path} is not an SQLite backup ({error}).") from error
         if "django_migrations" not in tables:
@@ -101,6 +104,12 @@ def check(path):
         listing = _pg_run(["pg_restore", "--list", str(path)], failure=f"{path} is not a pg_dump custom-format backup")
         if "django_migrations" not in listing:
             raise BackupError(f"{path} is a PostgreSQL dump but not a backup of this site (no django_migrations).")
+
+
+def _read_only(path):
+    """A backup file opened to be read, never written: `immutable` also keeps SQLite from making -wal and -shm files
+    beside it (a backup of a database in WAL mode is in WAL mode too), which a restore left in the backups folder."""
+    return f"{Path(path).resolve().as_uri()}?mode=ro&immutable=1"
 
 
 def _sqlite_backup(path):
@@ -114,7 +123,7 @@ def _sqlite_backup(path):
 
 def _sqlite_restore(path):
     connection.ensure_connection()
-    source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    source = sqlite3.connect(_read_only(path), uri=True)
     try:
         source.backup(connection.connection)
     finally:

@@ -61,6 +61,7 @@ def test_backup_change_restore_brings_back_exactly_what_was_saved(scratch_databa
 
     output = make("restore", scratch_database, tmp_path, BACKUP=backup_file)
     assert snapshot(scratch_database) == saved
+    assert sorted(path.name for path in tmp_path.glob("saved*")) == [backup_file.name]  # no -wal, -shm beside it
     token_after = manage("shell", "--no-imports", "-c", TOKEN, database_url=scratch_database).stdout.strip()
     assert token_after != token_before  # pages cached before the restore are never served again
 
