@@ -264,14 +264,29 @@ def editions_counted(agreements):
     return list(Edition.objects.filter(pk__in=listed).only("register", "is_synthetic", "month").order_by("month"))
 
 
-def distinct(values):
-    """Values in first-seen order, without blanks or repeats that differ only by surrounding spaces."""
+def distinct(values, same=str.casefold):
+    """Values in first-seen order, without blanks or repeats: values whose `same` key is one are one value."""
     seen = OrderedDict()
     for value in values:
         text = (value or "").strip()
-        if text and text.casefold() not in seen:
-            seen[text.casefold()] = text
+        if text:
+            seen.setdefault(same(text) or text.casefold(), text)
     return list(seen.values())
+
+
+def distinct_values(values):
+    """A field's values as the filters count them: spellings that differ only in case, spaces and punctuation
+    ("Non Sensitive", "Non-Sensitive") are one value, shown in its first spelling (facets.value_key)."""
+    return distinct(values, same=facets.value_key)
+
+
+def opt_out_spellings(texts):
+    """[(spelling, ...)] of files' opt-out statuses, one per status ("No" and "N" are one: Not applied), each with
+    every way the register wrote it, for the page to name beside the status."""
+    statuses = OrderedDict()
+    for text in distinct(texts):
+        statuses.setdefault(facets.opt_outs(None, text)[0], []).append(text)
+    return [tuple(spellings) for spellings in statuses.values()]
 
 
 @dataclass
@@ -387,17 +402,17 @@ def summarise_agreement(agreement):
         file_total=file_stats["total"],
         first_file_month=file_stats["first"],
         last_file_month=file_stats["last"],
-        types_of_data=distinct(
+        types_of_data=distinct_values(
             [v.type_of_data_text for v in versions]
             + [u.type_of_data for u in uses]
             + [f["type_of_data"] for f in file_values]
         ),
-        confidentiality=distinct(u.common_law_duty for u in uses),
-        legal_bases=distinct([u.legal_basis for u in uses] + [f["legal_basis"] for f in file_values]),
-        access_methods=distinct([u.frequency for u in uses] + [f["frequency"] for f in file_values]),
-        opt_outs=distinct(f["opt_outs_text"] for f in file_values),
-        sensitivity=distinct([u.sensitivity for u in uses] + [f["sensitivity"] for f in file_values]),
-        applicant_types=distinct(v.applicant_type for v in versions),
+        confidentiality=distinct_values(u.common_law_duty for u in uses),
+        legal_bases=distinct_values([u.legal_basis for u in uses] + [f["legal_basis"] for f in file_values]),
+        access_methods=distinct_values([u.frequency for u in uses] + [f["frequency"] for f in file_values]),
+        opt_outs=opt_out_spellings(f["opt_outs_text"] for f in file_values),
+        sensitivity=distinct_values([u.sensitivity for u in uses] + [f["sensitivity"] for f in file_values]),
+        applicant_types=distinct_values(v.applicant_type for v in versions),
         datasets=distinct(u.dataset_name for u in uses),
         controllers=list(latest.controller_links.all()),
     )

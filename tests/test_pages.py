@@ -285,6 +285,27 @@ def test_a_page_whose_figures_come_from_the_quarterly_register_alone_is_cited_fr
         assert f"counted over the editions loaded up to 2025-11 {counted}. At" in citation
 
 
+def test_at_a_glance_shows_one_value_once_however_the_register_spelt_it(client, db):
+    """DARS-NIC-00574-V2H1F showed "Non Sensitive · Non-Sensitive · Sensitive" and "Not applied" twice (the register
+    wrote "No" and "N"), though the filters and the CSV count each as one value, as the About page says."""
+    factories.agreement(
+        "DARS-NIC-700201-AAAAA",
+        datasets=[factories.use(sensitivity="Non Sensitive"), factories.use(factories.ECDS, sensitivity="Sensitive")],
+        files=[
+            {"dataset_name": factories.HES_APC, "month": datetime.date(2024, 1, 1), "sensitivity": "Non-Sensitive"},
+            {"dataset_name": factories.HES_APC, "month": datetime.date(2024, 2, 1), "opt_outs_text": "N"},
+            {"dataset_name": factories.HES_APC, "month": datetime.date(2024, 3, 1), "opt_outs_text": "No"},
+            {"dataset_name": factories.ECDS, "month": datetime.date(2024, 3, 1), "opt_outs_applied": True},
+        ],
+    )
+    response = client.get(reverse("register:agreement", args=["DARS-NIC-700201-AAAAA"]))
+    glance = response.context["summary"]
+    assert glance.sensitivity == ["Non Sensitive", "Sensitive"]
+    assert glance.opt_outs == [("Yes",), ("No", "N")]  # in the order of the files' datasets
+    text = page_text(response)
+    assert "Applied (register: “Yes”) Not applied (register: “No”, “N”)" in text
+
+
 def test_at_a_glance_gathers_every_released_files_type_legal_basis_and_sensitivity(client, db):
     """The quarterly register gives these per file: DARS-NIC-378523-Y5Q9L's first file of each dataset was
     aggregate, the rest identifiable, and the page once said only "Aggregated" (the dataset table, made from each
