@@ -29,6 +29,7 @@ from register.queries import newest_edition
 from register.text import NARRATIVE_FIELDS
 
 CHUNK = 200
+LICENCE = "Open Government Licence v3.0"  # the register's, and so every download's
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
@@ -87,10 +88,14 @@ def stream_csv(columns, rows, filename):
 
 
 def stream_json(columns, rows, filename, about):
+    """The rows as a JSON download, after what every one says of itself: its source (from `about`), licence, query
+    (`about`'s, or none), the newest edition counted, the day it was made, and its fields."""
+
     def chunks():
         newest = newest_edition()
         made = {"newest_edition": newest.code if newest else None, "made": timezone.localdate().isoformat()}
-        header = {**about, **made, "fields": [{"name": c.name, "description": c.description} for c in columns]}
+        about_it = {"source": about["source"], "licence": LICENCE, "query": about.get("query", {})}
+        header = {**about_it, **made, "fields": [{"name": c.name, "description": c.description} for c in columns]}
         yield json.dumps(header, ensure_ascii=False)[:-1] + ', "rows": [\n'
         first = True
         for row in rows:

@@ -122,6 +122,16 @@ def test_json_has_its_fields_described_and_values_as_they_are(client, register):
     assert row["dsa_start"] == "2023-04-01"
 
 
+@pytest.mark.parametrize("url", ["register:agreements-json", "register:organisations-json", "register:datasets-json"])
+def test_every_json_download_says_its_source_licence_query_edition_and_day(client, register, url):
+    """The organisations' and datasets' downloads had no licence, and the datasets' no query."""
+    data = read_json(client.get(reverse(url)))
+    assert list(data)[:5] == ["source", "licence", "query", "newest_edition", "made"]
+    assert data["licence"] == "Open Government Licence v3.0"
+    assert data["query"] == {}
+    assert data["newest_edition"] == Edition.objects.order_by("-month").first().code
+
+
 def test_an_empty_download_still_names_its_fields(client, register):
     rows = client.get(reverse("register:agreements-csv"), {"q": "zebra"})
     text = b"".join(rows.streaming_content).decode()

@@ -40,7 +40,6 @@ def _export(request, fmt):
         rows = downloads.agreement_rows(site, queryset=listing.ordered_queryset(filterset, sort))
     about = {
         "source": "NHS England's register of data sharing agreements and data releases, reformatted",
-        "licence": "Open Government Licence v3.0",
         "query": downloads.applied_query(filterset.data, filterset),
     }
     name = downloads.file_name("agreements", about["query"])
