@@ -252,6 +252,11 @@ class SyntheticRegister:
     next_number: int = 100000
     stray_rows: list = field(default_factory=list)  # DataReleases rows that are not files
 
+    @property
+    def month(self):
+        """The first day of the edition's month ("2025-11", or a label after it: "2025-11-files")."""
+        return datetime.date(int(self.edition[:4]), int(self.edition[5:7]), 1)
+
     def sheets(self):
         versions = [row for agreement in self.agreements for row in agreement.versions]
         datasets = [row for agreement in self.agreements for row in agreement.datasets]
@@ -437,6 +442,8 @@ class _Maker:
             reference = version[0].strip()
             dataset = r.choice([row for row in agreement.datasets if row[0] == reference] or agreement.datasets)
             month = datetime.date(2019 + r.randint(0, 6), r.randint(1, 12), 1)
+            while month > register.month:  # an edition lists only files released by its month
+                month = month.replace(year=month.year - 1)
             rows.append(
                 [
                     f"FILE{register.next_file:07d}",

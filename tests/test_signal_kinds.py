@@ -143,6 +143,12 @@ def wrong_column(trigger):
     return register_of(agreement([version("1.2", applicant_name="Yes" if trigger else "UNIVERSITY OF LEEDS")]))
 
 
+def after_edition(trigger):
+    v1 = version("1.2", dsa_end=D(2027, 3, 31), dsa_end_text="2027-03-31")
+    month = D(2025, 12, 1) if trigger else D(2025, 11, 1)  # the edition's own month still counts as listed in time
+    return register_of(agreement([v1], [file("F1", v1, month)]))
+
+
 EXAMPLES = {
     "released-outside-dsa": outside_dsa,
     "opt-outs-mixed": mixed_opt_outs,
@@ -153,6 +159,7 @@ EXAMPLES = {
     "end-before-start": end_before_start,
     "empty-purposes": empty_purposes,
     "value-in-wrong-column": wrong_column,
+    "file-after-its-edition": after_edition,
 }
 
 
@@ -432,3 +439,20 @@ def test_evidence_hash_ignores_wording_but_not_evidence():
     other = Finding("x", 1, "Worded another way.", [{"version": "A-v1"}])
     changed = Finding("x", 1, "Worded one way.", [{"version": "A-v2"}])
     assert one.evidence_hash == other.evidence_hash != changed.evidence_hash
+
+
+def test_files_after_their_edition_are_grouped_and_dated():
+    """The reconstructed monthly file lists 39 files of one version dated Dec-25 to Aug-26 in its 2025-11 edition."""
+    v1 = version("7.4", dsa_end=D(2027, 3, 31), dsa_end_text="2027-03-31")
+    months = [D(2025, 12, 1), D(2025, 12, 1), D(2026, 1, 1), D(2026, 1, 1)]
+    files = [file(f"F{n}", v1, month) for n, month in enumerate(months)]
+    files += [file("F9", v1, D(2025, 12, 1), first_edition_id=NEXT_MONTH.id)]  # listed by December's: in time
+    files += [file("F8", v1, None)]  # no month: not judged
+    (finding,) = find("file-after-its-edition", register_of(agreement([v1], files)))
+    assert finding.explanation == (
+        "4 files are dated 2025-12 to 2026-01, after the month of the edition that first lists them (2025-11)."
+    )
+    assert [(row["edition"], row["month"], row["files"], row["file_references"]) for row in finding.evidence] == [
+        ("2025-11", "2025-12", 2, ["F0", "F1"]),
+        ("2025-11", "2026-01", 2, ["F2", "F3"]),
+    ]

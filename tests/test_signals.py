@@ -96,6 +96,12 @@ def wrong_column(trigger):
     )
 
 
+def after_edition(trigger):
+    agreement = made(trigger, files=[(factories.HES_APC, D(2025, 12, 1) if trigger else D(2025, 10, 1), False)])
+    FileRelease.objects.filter(agreement=agreement).update(first_edition=factories.edition("2025-11"))
+    return agreement
+
+
 BUILDERS = {
     "released-outside-dsa": outside_dsa,
     "opt-outs-mixed": mixed_opt_outs,
@@ -106,6 +112,7 @@ BUILDERS = {
     "end-before-start": end_before_start,
     "empty-purposes": empty_purposes,
     "value-in-wrong-column": wrong_column,
+    "file-after-its-edition": after_edition,
 }
 
 

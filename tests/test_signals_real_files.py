@@ -5,6 +5,7 @@ the examples below were checked by hand against the files (see the README's "Sig
 reason, when the shared data folder is absent.
 """
 
+import datetime
 from collections import defaultdict
 
 import pytest
@@ -98,6 +99,23 @@ def test_files_sent_with_and_without_opt_outs_in_one_quarter_are_found_for_each_
     ]
     assert rows[("DARS-NIC-11809-H1Y3W", "Identifiable", "Applied")] == ["FILE0030511", "FILE0030512"]
     assert "the period of edition 2017-11 (month not stated)" in leeds.explanation
+
+
+def test_files_dated_after_the_monthly_edition_are_the_ones_the_file_dates_so(real_register):
+    """The reconstructed file, imported as edition 2025-11, lists files dated after November 2025 (a data journalist
+    auditing the site found 39, all of one version)."""
+    monthly, _ = real_register
+    expected = set()
+    for row in sheet_rows(monthly, "DataReleases"):
+        month = row["Month File Released"]
+        released = datetime.datetime.strptime(month, "%b-%y").date() if isinstance(month, str) else month.date()
+        if released > datetime.date(2025, 11, 1):
+            expected.add(str(row["File Reference"]).strip())
+    assert len(expected) == 39
+    (signal,) = found("file-after-its-edition")
+    assert signal.agreement.reference == "DARS-NIC-00574-V2H1F"
+    assert {reference for row in signal.evidence for reference in row["file_references"]} == expected
+    assert signal.explanation.startswith("39 files are dated 2025-12 to 2026-08, after the month of the edition")
 
 
 def test_kinds_the_real_files_do_not_trigger_find_nothing(real_register):

@@ -119,6 +119,19 @@ def month_code(day):
     return day.strftime("%Y-%m") if isinstance(day, datetime.date) else ""
 
 
+def file_rows(files, describe):
+    """Evidence rows for files: one per group (as `describe(file)` gives it), with its file references."""
+    rows = {}
+    for file in files:
+        values = describe(file)
+        row = rows.setdefault(tuple(values.items()), {**values, "files": 0, "file_references": []})
+        row["files"] += 1
+        row["file_references"].append(file.file_reference)
+    for row in rows.values():
+        row["file_references"].sort()
+    return list(rows.values())
+
+
 def plural(count, word, many=None):
     return f"{count:,} {word if count == 1 else many or word + 's'}"
 

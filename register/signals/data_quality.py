@@ -8,7 +8,17 @@ from collections import defaultdict
 from functools import lru_cache
 
 from register.importers.values import FALSE_WORDS, TRUE_WORDS, parse_date, parse_month
-from register.signals.base import DATA_QUALITY, Finding, excerpt, is_blank, listed, plural, signal_kind
+from register.signals.base import (
+    DATA_QUALITY,
+    Finding,
+    excerpt,
+    file_rows,
+    is_blank,
+    listed,
+    month_code,
+    plural,
+    signal_kind,
+)
 
 
 @signal_kind(
@@ -181,3 +191,60 @@ def value_in_wrong_column(agreement, register):
     count = sum(row["rows"] for row in rows)
     explanation = f"{plural(count, 'value')} in the wrong column: {listed(parts, limit=3)}."
     return [Finding("value-in-wrong-column", agreement.id, explanation, rows)]
+
+
+@signal_kind(
+    code="file-after-its-edition",
+    title="A file released after the edition that lists it",
+    category=DATA_QUALITY,
+    summary="A file whose month of release is later than the month of the first edition of the register listing it.",
+    definition=(
+        "Each file released is recorded with the month it was sent, and each edition of the register covers a "
+        "month (the older quarterly register, the last month of its quarter). An edition can only list files sent "
+        "by then. The signal counts a file whose month is later than the month of the first edition that lists "
+        "it: the file's month, or the edition's, is wrong.",
+    ),
+    caveat="Files without a month are not judged. An edition's month is the one its file name gives, or the one a "
+    "curator gave when importing it.",
+    evidence_columns=(
+        ("edition", "Listed first in edition"),
+        ("version", "Released under"),
+        ("dataset", "Dataset"),
+        ("month", "Month released"),
+        ("files", "Files"),
+        ("file_references", "File references"),
+    ),
+)
+def file_after_its_edition(agreement, register):
+    editions = register.editions
+    late = [
+        file
+        for file in agreement.files
+        if file.month
+        and file.first_edition_id in editions
+        and editions[file.first_edition_id].month
+        and file.month > editions[file.first_edition_id].month
+    ]
+    if not late:
+        return []
+    by_version = agreement.versions_by_id()
+
+    def describe(file):
+        version = by_version.get(file.version_id)
+        return {
+            "edition": editions[file.first_edition_id].code,
+            "version": version.reference if version else "",
+            "dataset": file.dataset_name,
+            "month": month_code(file.month),
+        }
+
+    rows = file_rows(late, describe)
+    rows.sort(key=lambda row: (row["edition"], row["month"], row["version"], row["dataset"]))
+    months = sorted({row["month"] for row in rows})
+    span = months[0] if len(months) == 1 else f"{months[0]} to {months[-1]}"
+    listing = listed(sorted({row["edition"] for row in rows}))
+    explanation = (
+        f"{plural(len(late), 'file')} {'is' if len(late) == 1 else 'are'} dated {span}, after the month of the "
+        f"edition that first lists {'it' if len(late) == 1 else 'them'} ({listing})."
+    )
+    return [Finding("file-after-its-edition", agreement.id, explanation, rows)]

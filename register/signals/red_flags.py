@@ -14,6 +14,7 @@ from register.signals.base import (
     RED_FLAG,
     Finding,
     excerpt,
+    file_rows,
     folded,
     is_blank,
     iso,
@@ -27,19 +28,6 @@ from register.signals.base import (
 NO_VERSION = "no-version-in-force"
 OTHER_VERSION = "another-version-in-force"
 AFTER, BEFORE = "after its end", "before its start"
-
-
-def _file_rows(files, describe):
-    """Evidence rows for files: one per group (as `describe(file)` gives it), with its file references."""
-    rows = {}
-    for file in files:
-        values = describe(file)
-        row = rows.setdefault(tuple(values.items()), {**values, "files": 0, "file_references": []})
-        row["files"] += 1
-        row["file_references"].append(file.file_reference)
-    for row in rows.values():
-        row["file_references"].sort()
-    return list(rows.values())
 
 
 @signal_kind(
@@ -499,7 +487,7 @@ def listed_after_end_with_new_files(agreement, register):
                 "month": month_code(file.month) or file.month_text or "not stated",
             }
 
-        rows = sorted(_file_rows(files, describe), key=lambda row: (row["month"], row["version"], row["dataset"]))
+        rows = sorted(file_rows(files, describe), key=lambda row: (row["month"], row["version"], row["dataset"]))
         late = sum(1 for file in files if file.month and file.month > end)
         explanation = (
             f"Edition {edition.code} still lists this agreement, although the DSA of every version had ended by "
