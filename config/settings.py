@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "register.caching.DataVersionCacheMiddleware",
+    # A curator's change that waited too long behind an import: a 503 saying nothing was saved (register.locks).
+    "register.locks.RegisterBusyMiddleware",
     # Last, as django-axes asks: turns a locked-out login attempt into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]

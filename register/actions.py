@@ -7,6 +7,7 @@ what the register said is kept (register.contents.keep_current), so "as edition 
 
 import datetime
 import decimal
+import functools
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -16,6 +17,7 @@ from django.utils import timezone
 from register.bulk import chunks
 from register.contents import VERSION_FIELDS, as_the_register_wrote, keep_current
 from register.events import announce
+from register.locks import CURATOR_WAIT_SECONDS, hold_register_writes
 from register.models import (
     Agreement,
     AgreementVersion,
@@ -42,6 +44,19 @@ NOT_CURATED = {"notes", "curated_fields", "key", "slug"}
 HANDED_BACK = (Agreement, AgreementVersion, DatasetUse, FileRelease)
 # What a merged organisation passes on to the one kept, where that one has none.
 ORGANISATION_DETAILS = ["kind", "ods_code", "region", "parent", "successor"]
+
+
+def writes_register(action):
+    """A curator's action: one transaction, which first waits its turn among the register's writers (at most
+    CURATOR_WAIT_SECONDS behind an import; then RegisterBusy, and nothing is changed: register.locks)."""
+
+    @functools.wraps(action)
+    @transaction.atomic
+    def in_turn(*args, **kwargs):
+        hold_register_writes(wait_seconds=CURATOR_WAIT_SECONDS)
+        return action(*args, **kwargs)
+
+    return in_turn
 
 
 def _plain(obj, field_name):
@@ -115,7 +130,7 @@ def affected_agreements(obj):
     return None  # not register content we know: assume anything may have changed
 
 
-@transaction.atomic
+@writes_register
 def save_curated(obj, user, changed_fields, adding=False):
     """Save a curator's edit of `obj`; `changed_fields` are the model fields the curator changed."""
     changed_fields = [name for name in changed_fields if name != "curated_fields"]
@@ -153,7 +168,7 @@ def save_curated(obj, user, changed_fields, adding=False):
     return obj
 
 
-@transaction.atomic
+@writes_register
 def hand_back(obj, names, user):
     """Hand fields a curator corrected back to the register (HANDED_BACK entries): no longer kept through imports.
     A version's values and applicant take the register's words again at once (what it last said, kept apart since
@@ -198,7 +213,7 @@ def _controllers_curated(version_id, user):
     record(user, version, AuditEntry.Action.CHANGE, {"curated_fields": [before, version.curated_fields]})
 
 
-@transaction.atomic
+@writes_register
 def delete_curated(obj, user):
     _keep_register_content(obj)
     affected = affected_agreements(obj)
@@ -265,7 +280,7 @@ def _pass_on_addresses(source, target):
     _keep_address(target, source.slug)
 
 
-@transaction.atomic
+@writes_register
 def merge_organisations(source, target, user):
     """Fold `source` into `target`: every spelling, role, file, link and signal of source now points at target,
     and source's page redirects to target's.
@@ -343,7 +358,7 @@ def _merged(source, target, user, affected, moved):
     announce(_refresh_signals(affected, target))
 
 
-@transaction.atomic
+@writes_register
 def merge_datasets(source, target, user):
     """Fold dataset `source` into `target` (two names for one dataset): every spelling, use on a version, file
     release and signal of source now points at target, and source's page redirects to target's.
@@ -380,7 +395,7 @@ class ReviewError(ValueError):
     """A review that cannot be saved as asked; the message says why."""
 
 
-@transaction.atomic
+@writes_register
 def review_signal(signal, user, status, reason="", note=""):
     """A curator's review of a signal: confirm it, dismiss it (a reason is required), reopen it, or change its note.
 

@@ -29,6 +29,7 @@ from register.models import (
     DataVersion,
     Edition,
     FileRelease,
+    LoadedFixture,
     Organisation,
     OrganisationAlias,
     OrganisationFormerSlug,
@@ -545,6 +546,15 @@ class DataVersionAdmin(ReadOnlyAdmin):
 
     list_display = ["changed_at", "token"]
     readonly_fields = ["changed_at", "token"]
+
+
+@admin.register(LoadedFixture)
+class LoadedFixtureAdmin(ReadOnlyAdmin):
+    """The site's own data loaded once (the reference organisations): shown, never edited; its row is why
+    load_site_data and imports never load it again over curators' edits."""
+
+    list_display = ["name", "loaded_at"]
+    readonly_fields = ["name", "loaded_at"]
 
 
 @admin.register(AgreementFacet)

@@ -18,7 +18,15 @@ from django.urls import path, reverse
 from register.admin_base import ReadOnlyAdmin
 from register.editions import CODE, edition_from_name, future_month_problem
 from register.import_report import KINDS, OUTCOMES
-from register.importing import UploadNotKept, already_imported, create_run, process_gone, sha256_of, start_run
+from register.importing import (
+    UploadNotKept,
+    already_imported,
+    create_run,
+    edition_saved_by,
+    process_gone,
+    sha256_of,
+    start_run,
+)
 from register.models import ImportRun, VersionContent, VersionListing
 
 REFRESH_SECONDS = 3
@@ -164,6 +172,7 @@ class ImportRunAdmin(admin.ModelAdmin):
             "outcomes": OUTCOMES,
             "count_rows": rows if counts else [],
             "stopped": stopped,
+            "saved_as": edition_saved_by(run) if stopped else None,
             "refresh": None if run.is_finished or stopped else REFRESH_SECONDS,
             "opts": self.model._meta,
             "upload_url": reverse("admin:register_importrun_upload"),

@@ -12,5 +12,5 @@ class RegisterConfig(AppConfig):
         # Derived data first (facets, search index), then the data version: a page rendered in between
         # must not be cached under the new version with the old derived data.
         register_changed.connect(receivers.refresh_derived_data, dispatch_uid="register.receivers.refresh_derived_data")
-        # Cached pages and HTTP validators follow the data version, renewed after every committed change.
+        # Cached pages and HTTP validators follow the data version, renewed in every change's transaction.
         register_changed.connect(caching.data_changed, dispatch_uid="register.caching.data_changed")

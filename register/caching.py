@@ -1,7 +1,8 @@
 """Honest caching for public pages: they change only when the register's content does.
 
 The data version is one database row (`DataVersion`) whose token is renewed by a `register_changed` receiver,
-so after an import or a curator's edit commits, every gunicorn worker sees the new version at once. Public GET
+in the import's or curator's edit's own transaction (register.events), so once it commits every gunicorn worker sees
+the new version at once, with the data and what is derived from it. Public GET
 pages then carry an ETag and a Last-Modified taken from it, and a repeat request with either validator gets
 304 Not Modified without rendering. Rendered pages are kept in Django's cache (one copy per page, address and
 data version), so once the version changes old copies are never served again and simply expire.
@@ -20,7 +21,7 @@ Streamed and large responses get validators but are not kept in the cache.
 import hashlib
 import uuid
 import zlib
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -80,8 +81,14 @@ def served_version(version):
 
 
 def bump():
-    """Mark the register's content as changed: new token, new time."""
-    DataVersion.objects.update_or_create(pk=1, defaults={"token": uuid.uuid4().hex, "changed_at": timezone.now()})
+    """Mark the register's content as changed: new token, new time, a whole second at least after the last
+    (Last-Modified has whole seconds: two changes within one second gave both versions one date, and a client that
+    revalidates by date kept the first)."""
+    last = DataVersion.objects.filter(pk=1).values_list("changed_at", flat=True).first()
+    changed_at = timezone.now()
+    if last is not None:
+        changed_at = max(changed_at, last.replace(microsecond=0) + timedelta(seconds=1))
+    DataVersion.objects.update_or_create(pk=1, defaults={"token": uuid.uuid4().hex, "changed_at": changed_at})
 
 
 def data_changed(sender, **kwargs):

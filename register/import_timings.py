@@ -2,8 +2,8 @@
 
 `manage.py import_register FILE --timings` prints it after the summary, and `make bench-import` prints it for the
 full-size import. Stages follow one another (starting one ends the one before): checking and reading the file,
-the steps of writing it, working out signals, committing, and, once committed, refreshing what the site derives
-from register content (the search index and the list's facet values, by `register_changed`'s listeners).
+the steps of writing it, working out signals, refreshing what the site derives from register content (the search
+index and the list's facet values, by `register_changed`'s listeners, in the same transaction), and committing.
 
 SQL time is measured around every statement Django executes while the clock times SQL (`execute_wrapper`): it
 is the database's own work of running them, inserting rows included. Fetching a query's rows after it ran is not

@@ -188,6 +188,18 @@ def process_gone(run):
     return any(line.startswith("State:") and "Z" in line.split()[1] for line in status.splitlines())
 
 
+def edition_saved_by(run):
+    """The edition a stopped run's file was imported as, when its process stopped after committing (before it
+    recorded its report), or None: then its transaction rolled back, and nothing changed."""
+    if not run.file_path:
+        return None
+    try:
+        digest = file_sha256(run.file_path)
+    except RegisterFileError:  # no file left to tell by
+        return None
+    return Edition.objects.filter(sha256=digest).first()
+
+
 def execute_run(run_id):
     """Import an ImportRun's file, recording its status, progress and report on the run."""
     run = ImportRun.objects.get(pk=run_id)

@@ -30,7 +30,8 @@ Rules, in the register's words:
   links are re-derived only when the names the register gives change, so a curator's re-pointed link stays.
 - Signals (register.signals) are worked out in the same transaction, for the agreements the import touched; a
   curator's review of a signal survives while its evidence is unchanged.
-- `register.events.announce` is called inside the transaction: listeners hear of the import once it commits.
+- `register.events.announce` is called inside the transaction: the search index, facet values and data version
+  change with the data, and an import first waits for any other writer (register.locks).
 
 Speed: new rows are written in bulk (`register.bulk.insert_rows`: executemany on SQLite, COPY on PostgreSQL),
 lookups are loaded once into dicts, there are no per-row queries, and a version's content is stored apart only
@@ -54,6 +55,7 @@ from register.import_report import ImportReport
 from register.import_timings import StageClock
 from register.importers.errors import RegisterFileError
 from register.importers.organisations import guess_kind, sub_icb_code
+from register.locks import hold_register_writes
 from register.models import (
     Agreement,
     AgreementVersion,
@@ -900,6 +902,7 @@ def load(
     try:
         with clock.timing_sql(), transaction.atomic():
             clock.start("writing organisations and datasets")
+            hold_register_writes()  # another import, or a curator's change, finishes first (register.locks)
             load_reference(verbosity=0)
             same_file = Edition.objects.filter(sha256=sha256).first()
             if same_file:
@@ -947,13 +950,14 @@ def load(
             report.seconds = time.perf_counter() - started  # so far: the whole import's is saved once committed
             edition.summary = report.as_dict()
             edition.save(update_fields=["summary"])
-            clock.start("rolling back (dry run)" if dry_run else "committing")
-            # Once committed, announce's listeners' work is a stage of its own: these run just before and after it.
-            transaction.on_commit(lambda: clock.start("refreshing the search index and facet values"))
-            announce(loader.touched_agreements | loader.withdrawn_agreements | signals.agreements, edition)
-            transaction.on_commit(clock.stop)
             if dry_run:
+                clock.start("rolling back (dry run)")
                 transaction.set_rollback(True)
+            else:
+                # In the same transaction: the search index, facet values and data version change with the data.
+                clock.start("refreshing the search index and facet values")
+                announce(loader.touched_agreements | loader.withdrawn_agreements | signals.agreements, edition)
+                clock.start("committing")
     finally:
         clock.stop()
     report.seconds = time.perf_counter() - started

@@ -1,6 +1,6 @@
 """Keeps what the site derives from register content (the list's facet values, the search index) current.
 
-Listens to `register_changed` (sent once an import or a curator's edit is committed) and rebuilds what the change
+Listens to `register_changed` (sent inside an import's or a curator's edit's transaction) and rebuilds what the change
 may have touched: the agreements named (register.actions.affected_agreements for a curator's edit), or everything
 when the sender does not know.
 """

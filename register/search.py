@@ -492,8 +492,10 @@ class _Postgres:
     def clear_agreements(self, agreement_ids):
         with connection.cursor() as cursor:
             for table in ("register_search_agreement", "register_search_stretch"):
+                # DELETE, never TRUNCATE: the rebuild runs in the change's transaction, and TRUNCATE would keep every
+                # search waiting until it commits; after a DELETE readers see the old index until then.
                 if agreement_ids is None:
-                    cursor.execute(f"TRUNCATE {table}")
+                    cursor.execute(f"DELETE FROM {table}")
                 else:
                     cursor.execute(f"DELETE FROM {table} WHERE agreement_id = ANY(%s)", [agreement_ids])
 
@@ -548,7 +550,7 @@ class _Postgres:
 
     def replace_organisations(self, documents):
         with connection.cursor() as cursor:
-            cursor.execute("TRUNCATE register_search_organisation")
+            cursor.execute("DELETE FROM register_search_organisation")  # not TRUNCATE: see clear_agreements
             cursor.executemany(
                 "INSERT INTO register_search_organisation (organisation_id, document) VALUES (%s, "
                 "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'B') || "

@@ -155,6 +155,27 @@ def test_an_import_whose_process_died_says_it_stopped_and_changed_nothing(curato
     assert 'http-equiv="refresh"' not in response.content.decode()  # it will never finish: stop refreshing
 
 
+def test_an_import_whose_process_died_after_committing_says_its_edition_is_loaded(curator_client, curator, tmp_path):
+    """A process killed between its commit and recording its report left a page saying "nothing was changed. Import
+    the file again", and importing it again said only "already imported"."""
+    path = write_register(small_register(), tmp_path)
+    edition = importing.import_register_file(path).edition
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    run = ImportRun.objects.create(
+        user=curator,
+        original_name=path.name,
+        status=ImportRun.Status.RUNNING,
+        progress="Committing",
+        pid=ended.pid,
+        file_path=str(path),
+    )
+    text = page_text(curator_client.get(reverse("admin:register_importrun_status", args=[run.pk])))
+    assert "Stopped without finishing" in text
+    assert f"It stopped after its one transaction had committed: the file is loaded, as edition {edition}" in text
+    assert "nothing was changed" not in text
+
+
 def test_an_upload_run_in_its_own_process_records_that_process(curator_client, settings, tmp_path, monkeypatch):
     settings.REGISTER_IMPORT_INLINE = False
     started = []
