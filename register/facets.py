@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.db import transaction
-from django.db.models import Count, Max, Value
+from django.db.models import Count, Max, Q, Value
 
 from register import signals
 from register.bulk import insert_rows
@@ -232,6 +232,26 @@ def rebuild(agreement_ids=None):
 def matching(facet, value):
     """The ids of agreements with this value, as a subquery."""
     return AgreementFacet.objects.filter(facet=facet, value=value).values("agreement_id")
+
+
+def matching_all(chosen):
+    """The ids of agreements with every one of these {facet: value}, as ONE subquery (one scan of the facet index,
+    grouped), however many facets are chosen: a subquery per facet made PostgreSQL plan a join of all of them in
+    every branch of the counts' UNION (8 filters: 0.75 s of planning)."""
+    if len(chosen) == 1:
+        ((facet, value),) = chosen.items()
+        return matching(facet, value)
+    either = Q()
+    for facet, value in chosen.items():
+        either |= Q(facet=facet, value=value)
+    return (
+        AgreementFacet.objects.filter(either)
+        .order_by()
+        .values("agreement_id")
+        .annotate(found=Count("facet"))
+        .filter(found=len(chosen))  # one row per (agreement, facet, value): the unique constraint
+        .values("agreement_id")
+    )
 
 
 def count(branches):

@@ -150,6 +150,11 @@ def test_the_list_shows_every_agreement_with_a_count(client, register):
         ({"active_from": "2026-01-01"}, (3,)),
         ({"q": "bolton"}, (1, 2)),
         ({"q": "bolton", "files": "yes", "opt_outs": "yes"}, (2,)),
+        # Several facets at once are one subquery (facets.matching_all): an agreement must have every value.
+        ({"dataset": HES_APC, "sensitivity": "sensitive", "commercial": "no"}, (1,)),
+        ({"type_of_data": "anonymised-ico-code-compliant", "sensitivity": "non-sensitive", "files": "yes"}, (2, 4)),
+        ({"dataset": HES_APC, "sublicensing": "yes"}, ()),
+        ({"dataset": HES_APC, "active_on": "2021-06-30", "files": "yes"}, (1,)),
     ],
 )
 def test_each_filter_selects_the_agreements_that_have_it(client, register, params, expected):
