@@ -44,6 +44,7 @@ import time
 from collections import defaultdict, deque
 from operator import attrgetter
 
+from django.apps import apps
 from django.db import connection, transaction
 from django.db.models import Count, F
 
@@ -960,7 +961,21 @@ def load(
                 clock.start("committing")
     finally:
         clock.stop()
+    if not dry_run:
+        refresh_statistics()
     report.seconds = time.perf_counter() - started
     if not dry_run:
         Edition.objects.filter(pk=edition.pk).update(summary=report.as_dict())
     return report
+
+
+def refresh_statistics():
+    """On PostgreSQL, ANALYZE the tables an import writes, once it has committed: the planner, left with the
+    statistics of an empty or much smaller register until autovacuum gets round to it, chose plans that took a list
+    with three filters from 90 ms to 1.3 s and a search feed from 0.2 s to 1.4 s (1.1 s at full size)."""
+    if connection.vendor != "postgresql":
+        return
+    tables = [model._meta.db_table for model in apps.get_app_config("register").get_models()]
+    tables += ["register_search_agreement", "register_search_stretch", "register_search_organisation"]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(table) for table in tables))

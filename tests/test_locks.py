@@ -1,5 +1,6 @@
 """One writer of register content at a time (register.locks): on PostgreSQL an advisory lock that an import holds
-for its whole transaction, and that a curator's change waits for, a bounded time, before saying nothing was saved."""
+for its whole transaction, and that a curator's change waits for, a bounded time, before saying nothing was saved.
+And an import leaves the planner the statistics of what it wrote (loader.refresh_statistics)."""
 
 import psycopg
 import pytest
@@ -79,3 +80,12 @@ def test_the_admin_says_a_change_refused_behind_an_import_was_not_saved(another_
     assert "Busy: your change was not saved" in text
     assert "Nothing was changed." in text
     assert Organisation.objects.get(pk=icb.pk).notes == ""
+
+
+def test_an_import_leaves_the_planner_statistics_of_what_it_wrote(postgresql, tmp_path):
+    """Left with an empty register's statistics until autovacuum came round, the planner took a list with three
+    filters from 90 ms to 1.3 s after a full-size import."""
+    report = import_register_file(write_register(small_register(agreements=3, files=6), tmp_path))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'register_filerelease'")
+        assert cursor.fetchone()[0] == report.rows_read["files"]
