@@ -12,6 +12,7 @@ from django.db import transaction
 from register import signals
 from register.events import announce
 from register.import_report import signal_lines
+from register.locks import hold_register_writes
 from register.models import Agreement
 from register.names import reference_key
 from register.signals import store
@@ -35,6 +36,7 @@ class Command(BaseCommand):
                 raise CommandError(f"No agreement has the reference {', '.join(missing)}: nothing was changed.")
             ids = set(found.values())
         with transaction.atomic():
+            hold_register_writes()  # in its turn among the register's writers (register.locks)
             outcome = store.refresh(ids, cause="a recomputation of the signals (manage.py compute_signals)")
             announce(outcome.agreements)
         if verbosity:

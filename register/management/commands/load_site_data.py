@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from register.events import announce
+from register.locks import hold_register_writes
 from register.models import Agreement, Edition, LoadedFixture
 
 REFERENCE_FIXTURE = "nhs_organisations"
@@ -40,19 +41,22 @@ class Command(BaseCommand):
         parser.add_argument("--no-seed", action="store_true", help="Load only the reference organisations.")
 
     def handle(self, *args, no_seed=False, verbosity=1, **options):
-        loaded = load_reference(verbosity)
-        if not loaded:
-            self.stdout.write("Reference organisations: already loaded.")
-        if not no_seed:
-            if Edition.objects.filter(code="seed").exists():
-                self.stdout.write("Seed agreements: already loaded.")
-            elif Agreement.objects.exists():
-                self.stdout.write(
-                    "Seed agreements: not loaded, as register files are imported already (the seed's two agreements "
-                    "are real ones: loading it would overwrite what the register says of them)."
-                )
-            else:
-                call_command("loaddata", "seed_agreements", verbosity=verbosity)
-                loaded = True
-        if loaded:
-            announce()  # rebuilds the search index and facets; renews cached pages
+        # One transaction, in its turn among the register's writers: loaded, indexed and announced together.
+        with transaction.atomic():
+            hold_register_writes()
+            loaded = load_reference(verbosity)
+            if not loaded:
+                self.stdout.write("Reference organisations: already loaded.")
+            if not no_seed:
+                if Edition.objects.filter(code="seed").exists():
+                    self.stdout.write("Seed agreements: already loaded.")
+                elif Agreement.objects.exists():
+                    self.stdout.write(
+                        "Seed agreements: not loaded, as register files are imported already (the seed's two "
+                        "agreements are real ones: loading it would overwrite what the register says of them)."
+                    )
+                else:
+                    call_command("loaddata", "seed_agreements", verbosity=verbosity)
+                    loaded = True
+            if loaded:
+                announce()  # rebuilds the search index and facets; renews cached pages
