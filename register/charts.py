@@ -203,8 +203,11 @@ def _axis_labels(first, span, width):
     labels = []
     for offset, text in marks:
         left = offset * width
-        if left > 100 - (12 if len(text) > 4 else 7):
-            labels.append(AxisLabel(percent(min(100, left + width)), "end", text))
+        # What a label needs on a 288 px phone chart: a year about 12%, a month (YYYY-MM) about 21%. One that would
+        # run off the right ends instead where its year (its twelve columns) or its month (its column) ends, or at
+        # the chart's right edge if that comes first.
+        if left > 100 - (24 if len(text) > 4 else 14):
+            labels.append(AxisLabel(percent(min(100, left + (12 if len(text) == 4 else 1) * width)), "end", text))
         else:
             labels.append(AxisLabel(percent(left), "start", text))
     return labels

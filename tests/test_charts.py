@@ -55,7 +55,9 @@ def test_monthly_columns_label_years_across_a_long_span_without_crowding():
     texts = [label.text for label in chart.axis_labels]
     assert len(texts) <= charts.MAX_YEAR_LABELS
     assert texts == ["2014", "2016", "2018", "2020", "2022", "2024"]
-    assert all(label.anchor == "start" for label in chart.axis_labels)
+    assert all(label.anchor == "start" for label in chart.axis_labels[:-1])
+    # 2024 starts 12% from the right edge, too near for a phone: it ends where 2024's columns end instead.
+    assert (chart.axis_labels[-1].anchor, chart.axis_labels[-1].x) == ("end", "95.918%")
     # Every column stays inside the width.
     assert all(float(c.x[:-1]) >= 0 and float(c.x[:-1]) + float(c.width[:-1]) <= 100.0001 for c in chart.columns)
 
@@ -74,6 +76,15 @@ def test_a_label_at_the_right_edge_ends_there_instead_of_running_off_it():
     last = chart.axis_labels[-1]
     assert (last.text, last.anchor, last.x) == ("2025", "end", "100%")
     assert [label.anchor for label in chart.axis_labels[:-1]] == ["start"] * 5
+
+
+def test_a_year_label_too_near_the_right_edge_for_a_phone_ends_at_the_edge():
+    """ "2025" at January 2025 of a chart running to November 2025 started 13% from the right edge, and ran 2 px off
+    it on a 288 px phone (a year's label needs about 12% there)."""
+    chart = charts.monthly_columns([(date(2019, 1, 1), 1), (date(2025, 11, 1), 2)], key="t", title="t")
+    last = chart.axis_labels[-1]
+    assert (last.text, last.anchor, last.x) == ("2025", "end", "100%")
+    assert chart.axis_labels[-2].anchor == "start"
 
 
 def test_nothing_to_draw_gives_no_chart():
