@@ -27,6 +27,8 @@ LABEL_SIZE = 13
 # Across, for a phone about 340px wide: how many axis labels fit without touching.
 MAX_YEAR_LABELS = 7
 MAX_MONTH_LABELS = 4
+# The percent of a phone's chart (288 px) an axis label takes, with room to spare: a year, a month (YYYY-MM).
+LABEL_NEEDS = {True: 14, False: 24}
 MONTH_MODE_SPAN = 24  # up to this many months, label months; beyond it, years
 
 # Ranked bars: a row is its label, HTML text that wraps like any other, above a bar; the value is written just
@@ -200,16 +202,21 @@ def _axis_labels(first, span, width):
         januaries = [offset for offset in range(span) if (first + offset) % 12 == 0]
         every = math.ceil(len(januaries) / MAX_YEAR_LABELS)
         marks = [(offset, str(_month_of(first + offset).year)) for offset in januaries[::every]]
-    labels = []
+    labels, taken_to = [], -100.0
     for offset, text in marks:
         left = offset * width
-        # What a label needs on a 288 px phone chart: a year about 12%, a month (YYYY-MM) about 21%. One that would
-        # run off the right ends instead where its year (its twelve columns) or its month (its column) ends, or at
-        # the chart's right edge if that comes first.
-        if left > 100 - (24 if len(text) > 4 else 14):
-            labels.append(AxisLabel(percent(min(100, left + (12 if len(text) == 4 else 1) * width)), "end", text))
+        # A label that would run off the right ends instead where its year (its twelve columns) or its month (its
+        # column) ends, or at the chart's right edge if that comes first; one that would then overlap the label
+        # before it is left out (on a phone: LABEL_NEEDS).
+        needs = LABEL_NEEDS[len(text) == 4]
+        if left + needs > 100:
+            end = min(100, left + (12 if len(text) == 4 else 1) * width)
+            label, start = AxisLabel(percent(end), "end", text), end - needs
         else:
-            labels.append(AxisLabel(percent(left), "start", text))
+            label, start, end = AxisLabel(percent(left), "start", text), left, left + needs
+        if start >= taken_to:
+            labels.append(label)
+            taken_to = end
     return labels
 
 
