@@ -7,7 +7,6 @@ Every save, delete and merge goes through register.actions, which records who ch
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import render
 from django.urls import reverse
@@ -114,8 +113,9 @@ class AuditedAdmin(admin.ModelAdmin):
         actions.delete_curated(obj, request.user)
 
     def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            actions.delete_curated(obj, request.user)
+        with actions.in_turn():  # all or none: an import taking the lock between two rows left half of them deleted
+            for obj in queryset:
+                actions.delete_curated(obj, request.user)
 
     @admin.display(description="Curator history")
     def curator_history(self, obj):
@@ -230,7 +230,7 @@ def merge_view(model_admin, request, queryset, action, merge):
     target = next((entry for entry in chosen if str(entry.pk) == target_id), None)
     confirmed = "confirm" in request.POST
     if confirmed and target is not None:
-        with transaction.atomic():  # all of the selected entries, or none
+        with actions.in_turn():  # all of the selected entries, or none
             for source in chosen:
                 if source.pk != target.pk:
                     merge(source, target, request.user)
@@ -642,10 +642,11 @@ class SignalAdmin(admin.ModelAdmin):
     @admin.action(description="Confirm the selected signals", permissions=["change"])
     def confirm_signals(self, request, queryset):
         confirmed = 0
-        for signal in queryset:
-            if signal.status != Signal.Status.CONFIRMED:
-                actions.review_signal(signal, request.user, Signal.Status.CONFIRMED, signal.reason, signal.note)
-                confirmed += 1
+        with actions.in_turn():  # all or none (see delete_queryset)
+            for signal in queryset:
+                if signal.status != Signal.Status.CONFIRMED:
+                    actions.review_signal(signal, request.user, Signal.Status.CONFIRMED, signal.reason, signal.note)
+                    confirmed += 1
         self.message_user(request, f"Confirmed {confirmed} signal(s).", messages.SUCCESS)
 
     @admin.display(description="Kind", ordering="kind")

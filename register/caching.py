@@ -81,13 +81,15 @@ def served_version(version):
 
 
 def bump():
-    """Mark the register's content as changed: new token, new time, a whole second at least after the last
-    (Last-Modified has whole seconds: two changes within one second gave both versions one date, and a client that
-    revalidates by date kept the first)."""
+    """Mark the register's content as changed: new token, new time, the next whole second after the last where that is
+    at most a second ahead of the clock (Last-Modified has whole seconds: two changes within one second gave both
+    versions one date, and a client that revalidates by date kept the first; a transaction that announces several
+    changes, as a merge of many does, would otherwise push it ever further ahead)."""
     last = DataVersion.objects.filter(pk=1).values_list("changed_at", flat=True).first()
-    changed_at = timezone.now()
+    now = timezone.now()
+    changed_at = now
     if last is not None:
-        changed_at = max(changed_at, last.replace(microsecond=0) + timedelta(seconds=1))
+        changed_at = max(now, min(last.replace(microsecond=0) + timedelta(seconds=1), now + timedelta(seconds=1)))
     DataVersion.objects.update_or_create(pk=1, defaults={"token": uuid.uuid4().hex, "changed_at": changed_at})
 
 

@@ -6,15 +6,16 @@ duplicate key), or an import would meet another's half-written edition (a raw In
 writer first takes a lock that lasts until its transaction ends: on PostgreSQL a transaction-level advisory lock;
 SQLite lets one transaction write at a time anyway.
 
-An import waits as long as it takes. A curator's change waits at most CURATOR_WAIT_SECONDS (below gunicorn's 30 s
-timeout), then stops with RegisterBusy, changing nothing: RegisterBusyMiddleware answers with a 503 page saying so.
+An import waits as long as it takes. A curator's change waits at most CURATOR_WAIT_SECONDS (well below gunicorn's
+30 s timeout), then stops with RegisterBusy, changing nothing: RegisterBusyMiddleware answers with a 503 page saying
+so. On SQLite the database's own lock does the waiting (its timeout): "database is locked" gets the same page.
 """
 
-from django.db import OperationalError, connection
+from django.db import OperationalError, connection, utils
 from django.shortcuts import render
 
 LOCK_KEY = 0x5245_4749_5354  # "REGIST": one number every writer of this site's database agrees on
-CURATOR_WAIT_SECONDS = 20
+CURATOR_WAIT_SECONDS = 10  # the change's own work (a merge re-indexes hundreds of agreements) needs the rest of 30 s
 
 
 class RegisterBusy(Exception):
@@ -57,6 +58,11 @@ class RegisterBusyMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        if isinstance(exception, utils.OperationalError) and "database is locked" in str(exception):
+            exception = RegisterBusy(
+                "Another change to the register (most likely an import of a register file) was still being written, "
+                "so this change was not saved."
+            )
         if isinstance(exception, RegisterBusy):
             response = render(request, "503.html", {"problem": str(exception)}, status=503)
             response["Retry-After"] = "60"

@@ -263,9 +263,10 @@ def test_a_curator_edit_announces_that_the_register_changed(
     heard = announcements
     with django_capture_on_commit_callbacks(execute=True):
         icb = Organisation.objects.get(slug="nhs-greater-manchester-integrated-care-board")
-        actions.save_curated(icb, curator, ["notes"])
+        icb.name = "NHS Greater Manchester ICB"
+        actions.save_curated(icb, curator, ["name"])
     assert len(heard) == 1
-    # Only the agreements it holds are announced, so derived data is rebuilt for them alone.
+    # Only the agreements it holds are announced, so derived data is rebuilt for them alone (a note alone: none).
     assert heard[0]["agreement_ids"] == set(Agreement.objects.values_list("pk", flat=True))
     assert len(heard[0]["agreement_ids"]) == 2
 

@@ -4,12 +4,13 @@ And an import leaves the planner the statistics of what it wrote (loader.refresh
 
 import psycopg
 import pytest
-from django.db import connection
+from django.contrib import admin
+from django.db import connection, utils
 from django.urls import reverse
 
 from register import actions, locks
 from register.importing import import_register_file
-from register.models import Organisation
+from register.models import Organisation, OrganisationAlias
 from tests.admin_forms import change_form_data
 from tests.importing import small_register, write_register
 from tests.pagetext import page_text
@@ -89,3 +90,27 @@ def test_an_import_leaves_the_planner_statistics_of_what_it_wrote(postgresql, tm
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'register_filerelease'")
         assert cursor.fetchone()[0] == report.rows_read["files"]
+
+
+def test_a_bulk_action_behind_an_import_changes_none_of_its_rows(another_writer, curator, monkeypatch, rf):
+    """Deleting several rows took the lock row by row: an import taking it in between left half of them deleted."""
+    monkeypatch.setattr(actions, "CURATOR_WAIT_SECONDS", 0.5)
+    icb = Organisation.objects.get(slug=GREATER_MANCHESTER)
+    aliases = OrganisationAlias.objects.filter(organisation=icb)
+    before = aliases.count()
+    request = rf.post("/")
+    request.user = curator
+    with pytest.raises(locks.RegisterBusy):
+        admin.site._registry[OrganisationAlias].delete_queryset(request, aliases)
+    assert aliases.count() == before
+
+
+def test_database_is_locked_on_sqlite_gets_the_busy_page_too(db, rf):
+    """SQLite waits on its own lock: a curator's save behind an import was a 500 "database is locked"."""
+    request = rf.post("/admin/")
+    response = locks.RegisterBusyMiddleware(lambda r: None).process_exception(
+        request, utils.OperationalError("database is locked")
+    )
+    assert response.status_code == 503
+    assert "was not saved" in response.content.decode()
+    assert locks.RegisterBusyMiddleware(lambda r: None).process_exception(request, ValueError("other")) is None

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from register import actions
 from register.importing import import_register_file
 from register.models import LoadedFixture, Organisation
+from tests import factories
 from tests.importing import small_register, write_register
 
 GREATER_MANCHESTER = "nhs-greater-manchester-integrated-care-board"
@@ -52,3 +53,15 @@ def test_the_reference_organisations_load_where_they_were_never_recorded_as_load
     icb = Organisation.objects.get(slug=GREATER_MANCHESTER)
     assert (icb.name, icb.ods_code) == ("NHS Greater Manchester Integrated Care Board", "QOP")
     assert LoadedFixture.objects.filter(name="nhs_organisations").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_note_alone_renews_the_pages_but_rebuilds_no_agreements_derived_data(curator, announcements):
+    """A note on a dataset re-indexed every agreement naming it (507 for a common one: 5 s on PostgreSQL)."""
+    agreement = factories.agreement("DARS-NIC-700301-AAAAA", applicant="UNIVERSITY OF LEEDS")
+    leeds = agreement.latest_version.applicant
+    leeds.notes = "A curator's note"
+    actions.save_curated(leeds, curator, ["notes"])
+    leeds.name = "University of Leeds (corrected)"
+    actions.save_curated(leeds, curator, ["name"])
+    assert [heard["agreement_ids"] for heard in announcements] == [set(), {agreement.pk}]
