@@ -92,17 +92,28 @@ def test_an_import_leaves_the_planner_statistics_of_what_it_wrote(postgresql, tm
         assert cursor.fetchone()[0] == report.rows_read["files"]
 
 
-def test_a_bulk_action_behind_an_import_changes_none_of_its_rows(another_writer, curator, monkeypatch, rf):
-    """Deleting several rows took the lock row by row: an import taking it in between left half of them deleted."""
-    monkeypatch.setattr(actions, "CURATOR_WAIT_SECONDS", 0.5)
+def test_a_bulk_action_takes_its_turn_once_before_its_first_row(postgresql, curator, monkeypatch, rf):
+    """Deleting several rows took the lock row by row, each row its own transaction: an import taking the lock in
+    between left half of them deleted. The lock is now held before the first row, for all of them."""
+    held_at_each_row = []
+    delete_curated = actions.delete_curated
+
+    def spy(obj, user):
+        held_at_each_row.append(advisory_locks_held())
+        return delete_curated(obj, user)
+
+    monkeypatch.setattr(actions, "delete_curated", spy)
     icb = Organisation.objects.get(slug=GREATER_MANCHESTER)
-    aliases = OrganisationAlias.objects.filter(organisation=icb)
-    before = aliases.count()
+    OrganisationAlias.objects.create(organisation=icb, spelling="GM ICB (a spelling to delete)")
+    OrganisationAlias.objects.create(organisation=icb, spelling="Greater Manchester (another)")
     request = rf.post("/")
     request.user = curator
-    with pytest.raises(locks.RegisterBusy):
-        admin.site._registry[OrganisationAlias].delete_queryset(request, aliases)
-    assert aliases.count() == before
+    chosen = OrganisationAlias.objects.filter(
+        spelling__in=["GM ICB (a spelling to delete)", "Greater Manchester (another)"]
+    )
+    admin.site._registry[OrganisationAlias].delete_queryset(request, chosen)
+    assert held_at_each_row == [1, 1]
+    assert not OrganisationAlias.objects.filter(pk__in=[alias.pk for alias in chosen]).exists()  # chosen: cached
 
 
 def test_database_is_locked_on_sqlite_gets_the_busy_page_too(db, rf):
