@@ -5,20 +5,19 @@ the fields a curator corrected, so that a later import keeps them. Before a vers
 what the register said is kept (register.contents.keep_current), so "as edition X listed it" stays true.
 """
 
-import contextlib
 import datetime
 import decimal
 import functools
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 
 from register.bulk import chunks
 from register.contents import VERSION_FIELDS, as_the_register_wrote, keep_current
 from register.events import announce
-from register.locks import CURATOR_WAIT_SECONDS, hold_register_writes
+from register.locks import CURATOR_WAIT_SECONDS, writing
 from register.models import (
     Agreement,
     AgreementVersion,
@@ -49,14 +48,11 @@ ORGANISATION_DETAILS = ["kind", "ods_code", "region", "parent", "successor"]
 NOTES_ONLY = {"notes"}
 
 
-@contextlib.contextmanager
 def in_turn():
     """One transaction for a curator's change, or several made at once (a bulk action), which first waits its turn
     among the register's writers: at most CURATOR_WAIT_SECONDS behind an import, then RegisterBusy, and nothing is
     changed (register.locks)."""
-    with transaction.atomic():
-        hold_register_writes(wait_seconds=CURATOR_WAIT_SECONDS)
-        yield
+    return writing(wait_seconds=CURATOR_WAIT_SECONDS)
 
 
 def writes_register(action):

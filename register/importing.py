@@ -194,10 +194,9 @@ def edition_saved_by(run):
     if not run.file_path:
         return None
     try:
-        digest = file_sha256(run.file_path)
+        return already_imported(file_sha256(run.file_path))
     except RegisterFileError:  # no file left to tell by
         return None
-    return Edition.objects.filter(sha256=digest).first()
 
 
 def execute_run(run_id):

@@ -11,7 +11,9 @@ An import waits as long as it takes. A curator's change waits at most CURATOR_WA
 so. On SQLite the database's own lock does the waiting (its timeout): "database is locked" gets the same page.
 """
 
-from django.db import OperationalError, connection, utils
+from contextlib import contextmanager
+
+from django.db import OperationalError, connection, transaction, utils
 from django.shortcuts import render
 
 LOCK_KEY = 0x5245_4749_5354  # "REGIST": one number every writer of this site's database agrees on
@@ -46,6 +48,14 @@ def hold_register_writes(wait_seconds=None):
                 f"written after {wait_seconds:g} seconds, so this change was not saved."
             ) from error
         cursor.execute("SELECT set_config('lock_timeout', %s, true)", [before])
+
+
+@contextmanager
+def writing(wait_seconds=None):
+    """One transaction that writes register content, in its turn (`hold_register_writes`)."""
+    with transaction.atomic():
+        hold_register_writes(wait_seconds)
+        yield
 
 
 class RegisterBusyMiddleware:

@@ -55,9 +55,8 @@ def flag(value, raised="yes"):
 def opt_out_tag(spellings):
     """An opt-out status as a tag in plain words, as the list's filter and the dataset pages name it ("Applied",
     "Not applied"), followed by the register's own words where they differ (the 2017 register writes "Y" and "N").
-    Takes the status's spellings (queries.opt_out_spellings), or one. Files released without opt-outs applied are the
-    ones that deserve notice."""
-    spellings = (spellings,) if isinstance(spellings, str) else tuple(spellings)
+    Takes the status's spellings (queries.opt_out_spellings). Files released without opt-outs applied are the ones
+    that deserve notice."""
     key, label = facets.opt_outs(None, spellings[0])
     css = {"yes": "tag", "no": "tag tag-flag"}.get(key, "tag tag-unknown")
     tag = format_html('<span class="{}">{}</span>', css, label)

@@ -7,12 +7,11 @@ signals are worked out (a new kind, a changed definition), after restoring a dat
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from register import signals
 from register.events import announce
 from register.import_report import signal_lines
-from register.locks import hold_register_writes
+from register.locks import writing
 from register.models import Agreement
 from register.names import reference_key
 from register.signals import store
@@ -35,8 +34,7 @@ class Command(BaseCommand):
             if missing:
                 raise CommandError(f"No agreement has the reference {', '.join(missing)}: nothing was changed.")
             ids = set(found.values())
-        with transaction.atomic():
-            hold_register_writes()  # in its turn among the register's writers (register.locks)
+        with writing():  # in its turn among the register's writers (register.locks)
             outcome = store.refresh(ids, cause="a recomputation of the signals (manage.py compute_signals)")
             announce(outcome.agreements)
         if verbosity:

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from register.events import announce
-from register.locks import hold_register_writes
+from register.locks import writing
 from register.models import Agreement, Edition, LoadedFixture
 
 REFERENCE_FIXTURE = "nhs_organisations"
@@ -42,8 +42,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, no_seed=False, verbosity=1, **options):
         # One transaction, in its turn among the register's writers: loaded, indexed and announced together.
-        with transaction.atomic():
-            hold_register_writes()
+        with writing():
             loaded = load_reference(verbosity)
             if not loaded:
                 self.stdout.write("Reference organisations: already loaded.")

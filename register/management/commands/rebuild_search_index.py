@@ -9,10 +9,9 @@ pages cached with the old facet counts are not served again.
 import time
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
 from register import caching
-from register.locks import hold_register_writes
+from register.locks import writing
 from register.receivers import refresh
 
 
@@ -21,8 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, verbosity=1, **options):
         started = time.perf_counter()
-        with transaction.atomic():
-            hold_register_writes()
+        with writing():
             counts = refresh()
             caching.bump()
         if verbosity:
